@@ -1,0 +1,188 @@
+/**
+ * The agent daemon: joins the roster (announce + heartbeat in the agents bucket), pulls shards
+ * from the work consumers it qualifies for while it has free pool threads, and runs each through
+ * `runDeliveredShard`. Shutdown stops pulling, stops running shards at their next operation,
+ * stores their partial results and hands the deliveries back to JetStream.
+ */
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { jetstream, type Consumer } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { Piscina } from 'piscina';
+import { connectBus, ensureTopology, jetstreamManager, openAgentsBucket } from '../shared/bus.js';
+import { CATALOGUE_HASH, type Capability } from '../shared/catalogue.js';
+import { createMergeHistogram, encodeHistogram } from '../shared/histogram.js';
+import { PROTOCOL_VERSION, RejectedMessages, STREAMS, consumerName, encode, type Announce, type ThermalReport } from '../shared/protocol.js';
+import { createControlBlock, type ControlBlock } from './controlBlock.js';
+import { readHostFacts, type HostFacts } from './hostInfo.js';
+import { RunLeases } from './runLeases.js';
+import { INSTALLED_SCENARIOS } from './scenarios/index.js';
+import { runDeliveredShard, type ShardRunnerDeps } from './shardRunner.js';
+import { STOP_REASONS, STOP_SLOTS } from './worker/gate.js';
+
+/** What the thermal part of the agent offers the daemon. */
+export interface ThermalHooks {
+  status(): NonNullable<Announce['thermal']>;
+  report(fromMs: number, toMs: number): ThermalReport;
+  stop(): void;
+}
+
+export interface AgentOptions {
+  natsUrl: string;
+  name?: string;
+  threads?: number;
+  heartbeatMs?: number;
+  /** Given when the agent has a working sensor: it then claims the `thermal` capability. */
+  thermal?: (control: ControlBlock) => Promise<ThermalHooks>;
+  log?: (line: string) => void;
+}
+
+function sanitizeId(text: string): string {
+  return text.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 48) || 'agent';
+}
+
+export class AgentDaemon {
+  readonly agentId: string;
+  readonly session = randomBytes(6).toString('hex');
+  readonly threads: number;
+  private readonly log: (line: string) => void;
+  private nc?: NatsConnection;
+  private kv?: KV;
+  private pool?: Piscina;
+  private thermal?: ThermalHooks;
+  private facts?: HostFacts;
+  private heartbeat?: NodeJS.Timeout;
+  private readonly running = new Set<Int32Array>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly control = createControlBlock();
+  private closing = false;
+  private freeThreads: number;
+  private threadFreed?: () => void;
+  private readonly startedAt = Date.now();
+  readonly rejected: RejectedMessages;
+
+  constructor(private readonly options: AgentOptions) {
+    this.log = options.log ?? ((line) => console.error(`[agent] ${line}`));
+    this.agentId = sanitizeId(options.name ?? `${os.hostname()}-${process.pid}`);
+    this.threads = options.threads ?? os.availableParallelism();
+    this.freeThreads = this.threads;
+    this.rejected = new RejectedMessages(this.log);
+  }
+
+  get capabilities(): Capability[] {
+    return this.thermal ? ['http', 'thermal'] : ['http'];
+  }
+
+  async start(): Promise<void> {
+    this.facts = await readHostFacts();
+    if (this.options.thermal) this.thermal = await this.options.thermal(this.control);
+    const nc = await connectBus({ url: this.options.natsUrl, name: `stampede-agent-${this.agentId}` });
+    this.nc = nc;
+    const jsm = await jetstreamManager(nc);
+    await ensureTopology(jsm);
+    this.kv = await openAgentsBucket(nc);
+    this.pool = new Piscina({
+      filename: new URL('./worker/shardTask.js', import.meta.url).href,
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      // Idle workers would otherwise die at once and be re-spawned per shard, skewing the start.
+      idleTimeout: Infinity,
+    });
+    await this.announce();
+    this.heartbeat = setInterval(() => void this.announce().catch((e) => this.log(`heartbeat failed: ${(e as Error).message}`)), this.options.heartbeatMs ?? 1000);
+    const js = jetstream(nc);
+    const emptyHistogram = encodeHistogram(createMergeHistogram());
+    const deps: ShardRunnerDeps = {
+      nc,
+      js,
+      pool: this.pool,
+      control: this.control,
+      leases: new RunLeases(nc, this.rejected),
+      rejected: this.rejected,
+      identity: { agentId: this.agentId, session: this.session },
+      workingEveryMs: 1000,
+      thermalReport: this.thermal ? (from, to) => this.thermal!.report(from, to) : undefined,
+      running: this.running,
+      log: this.log,
+    };
+    for (const capability of this.capabilities) {
+      const consumer = await js.consumers.get(STREAMS.work, consumerName(capability));
+      void this.pullLoop(consumer, deps, emptyHistogram);
+    }
+    this.log(`agent ${this.agentId} (session ${this.session}) ready: ${this.threads} threads, capabilities ${this.capabilities.join(', ')}, NATS ${this.options.natsUrl}`);
+  }
+
+  private async announce(): Promise<void> {
+    if (!this.kv || !this.facts) return;
+    const message: Announce = {
+      kind: 'agent.announce',
+      protocol: PROTOCOL_VERSION,
+      agentId: this.agentId,
+      session: this.session,
+      name: this.options.name ?? this.agentId,
+      ...this.facts,
+      pid: process.pid,
+      threads: this.threads,
+      capabilities: this.capabilities,
+      catalogueHash: CATALOGUE_HASH,
+      scenarios: INSTALLED_SCENARIOS,
+      startedAt: this.startedAt,
+      heartbeatAt: Date.now(),
+      busyShards: this.threads - this.freeThreads,
+      thermal: this.thermal?.status(),
+    };
+    await this.kv.put(this.agentId, encode(message));
+  }
+
+  private async takeThread(): Promise<void> {
+    while (this.freeThreads === 0) await new Promise<void>((resolve) => (this.threadFreed = resolve));
+    this.freeThreads -= 1;
+  }
+
+  private releaseThread(): void {
+    this.freeThreads += 1;
+    this.threadFreed?.();
+  }
+
+  /** Pulls one shard at a time, only when a pool thread is free, so idle agents get the rest. */
+  private async pullLoop(consumer: Consumer, deps: ShardRunnerDeps, emptyHistogram: string): Promise<void> {
+    while (!this.closing) {
+      await this.takeThread();
+      if (this.closing) break;
+      try {
+        const msg = await consumer.next({ expires: 2000 });
+        if (!msg || this.closing) {
+          msg?.nak();
+          this.releaseThread();
+          continue;
+        }
+        const job = runDeliveredShard(deps, msg, emptyHistogram).finally(() => {
+          this.inFlight.delete(job);
+          this.releaseThread();
+        });
+        this.inFlight.add(job);
+      } catch (error) {
+        this.releaseThread();
+        if (this.closing) break;
+        this.log(`pull failed: ${(error as Error).message}`);
+        await sleep(1000);
+      }
+    }
+  }
+
+  /** Stops running shards at their next operation, stores their results, then disconnects. */
+  async stop(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    for (const stop of this.running) Atomics.store(stop, STOP_SLOTS.stop, STOP_REASONS.shutdown);
+    this.threadFreed?.();
+    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(15_000)]);
+    this.thermal?.stop();
+    await this.kv?.delete(this.agentId).catch(() => undefined);
+    await this.pool?.destroy();
+    await this.nc?.drain().catch(() => undefined);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Builds the ScenarioContext a scenario runs against, from the shard, its gate and recorder.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ShardAssign } from '../../shared/protocol.js';
+import { ScenarioSkipped, type ScenarioContext } from '../../shared/scenario.js';
+import type { Gate } from './gate.js';
+import type { TargetClient } from './httpClient.js';
+import { runClosedLoop, runOpenModel, timeOperation, type LoadBounds } from './loadDriver.js';
+import type { ShardRecorder } from './recorder.js';
+
+export interface ContextParts {
+  shard: ShardAssign;
+  target: string;
+  gate: Gate;
+  recorder: ShardRecorder;
+  client: TargetClient;
+  hardDeadline: number;
+}
+
+export function createScenarioContext({ shard, target, gate, recorder, client, hardDeadline }: ContextParts): ScenarioContext {
+  const bounds: LoadBounds = {
+    lanes: shard.load.connections,
+    requests: shard.load.requests,
+    durationMs: shard.load.durationMs,
+    rate: shard.load.rate,
+    hardDeadline,
+  };
+  const mustStop = () => gate.stopReason() !== 0 || Date.now() >= hardDeadline;
+  return {
+    target,
+    params: shard.params,
+    load: shard.load,
+    shard: { runId: shard.runId, caseId: shard.caseId, index: shard.index, count: shard.count },
+    get stopped() {
+      return mustStop();
+    },
+    http: (request) => client.send(request),
+    runLoad: (op) => (bounds.rate > 0 ? runOpenModel(op, bounds, gate, recorder) : runClosedLoop(op, bounds, gate, recorder)),
+    async measure(op) {
+      if (!gate.open(0, 1) && !(await gate.wait(0, 1, hardDeadline))) return false;
+      if (mustStop()) return false;
+      await timeOperation(recorder, op);
+      return true;
+    },
+    count: (name, n = 1) => recorder.count(name, n),
+    gauge: (name, value) => recorder.gauge(name, value),
+    error: (key) => recorder.error(key),
+    async sleep(ms) {
+      const until = Math.min(Date.now() + ms, hardDeadline);
+      while (!mustStop() && Date.now() < until) await sleep(Math.min(100, until - Date.now()));
+      return !mustStop();
+    },
+    skip(reason): never {
+      throw new ScenarioSkipped(reason);
+    },
+  };
+}

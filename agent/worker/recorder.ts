@@ -1,0 +1,91 @@
+/**
+ * Per-shard measurements inside a worker: a latency histogram, outcome counts in a preallocated
+ * array, bounded maps for scenario counters, gauges and error keys. The hot path (`recordOp`)
+ * allocates nothing.
+ */
+import { createRecordingHistogram, encodeHistogram, type Histogram } from '../../shared/histogram.js';
+import { OUTCOME_CLASSES, OUTCOME_INDEX, emptyOutcomes, type OutcomeClass, type OutcomeCounts } from '../../shared/outcomes.js';
+
+const MAX_KEYS = 50;
+const MAX_NAMED = 64;
+const NAME = /^[a-zA-Z0-9_.-]{1,60}$/;
+
+export interface RecordedTotals {
+  ops: number;
+  ok: number;
+  bytes: number;
+  outcomes: OutcomeCounts;
+}
+
+export class ShardRecorder {
+  readonly histogram: Histogram = createRecordingHistogram();
+  private readonly outcomeCounts = new Float64Array(OUTCOME_CLASSES.length);
+  private readonly perSecondCounts: number[] = [];
+  private readonly counters = new Map<string, number>();
+  private readonly gauges = new Map<string, number>();
+  private readonly errors = new Map<string, number>();
+  private warnedNames = false;
+  ops = 0;
+  ok = 0;
+  bytes = 0;
+  /** Epoch ms of the first operation; per-second buckets count from it. */
+  origin = 0;
+
+  recordOp(latencyUs: number, outcome: OutcomeClass, ok: boolean, bytes: number, nowMs: number): void {
+    // Zero would be below the histogram's lowest discernible value; a sub-µs op is 1 µs here.
+    this.histogram.recordValue(latencyUs < 1 ? 1 : latencyUs);
+    this.outcomeCounts[OUTCOME_INDEX[outcome]] += 1;
+    this.ops += 1;
+    if (ok) this.ok += 1;
+    this.bytes += bytes;
+    const second = Math.floor((nowMs - this.origin) / 1000);
+    if (second >= 0 && second < 86_400) {
+      while (this.perSecondCounts.length <= second) this.perSecondCounts.push(0);
+      this.perSecondCounts[second] += 1;
+    }
+  }
+
+  count(name: string, n: number): void {
+    if (!this.named(name, this.counters)) return;
+    this.counters.set(name, (this.counters.get(name) ?? 0) + n);
+  }
+
+  gauge(name: string, value: number): void {
+    if (!this.named(name, this.gauges) || !Number.isFinite(value)) return;
+    this.gauges.set(name, value);
+  }
+
+  error(key: string): void {
+    const k = this.errors.has(key) || this.errors.size < MAX_KEYS ? key.slice(0, 200) : 'other';
+    this.errors.set(k, (this.errors.get(k) ?? 0) + 1);
+  }
+
+  /** Bounds the maps: a scenario that invents names per request must not grow them forever. */
+  private named(name: string, map: Map<string, number>): boolean {
+    if (NAME.test(name) && (map.has(name) || map.size < MAX_NAMED)) return true;
+    if (!this.warnedNames) {
+      this.warnedNames = true;
+      this.error(`invalid or too many metric names (first: ${name.slice(0, 60)})`);
+    }
+    return false;
+  }
+
+  totals(): RecordedTotals {
+    const outcomes = emptyOutcomes();
+    OUTCOME_CLASSES.forEach((c, i) => (outcomes[c] = this.outcomeCounts[i]));
+    return { ops: this.ops, ok: this.ok, bytes: this.bytes, outcomes };
+  }
+
+  finish() {
+    const encoded = encodeHistogram(this.histogram);
+    this.histogram.destroy();
+    return {
+      ...this.totals(),
+      counters: Object.fromEntries(this.counters),
+      gauges: Object.fromEntries(this.gauges),
+      errors: [...this.errors].map(([key, count]) => ({ key, count })),
+      histogram: encoded,
+      perSecond: this.perSecondCounts,
+    };
+  }
+}

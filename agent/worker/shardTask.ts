@@ -1,0 +1,102 @@
+/**
+ * The piscina task: runs one shard to the end inside a worker thread and returns its measurements.
+ * The whole shard is one awaited task because piscina pauses a worker's event loop between tasks.
+ * Progress leaves through a MessagePort; stop and thermal state arrive through shared memory.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ShardAssign, ShardStatus } from '../../shared/protocol.js';
+import { ScenarioSkipped } from '../../shared/scenario.js';
+import { SCENARIOS } from '../scenarios/index.js';
+import { createScenarioContext } from './context.js';
+import { Gate, STOP_REASONS } from './gate.js';
+import { TargetClient } from './httpClient.js';
+import { ShardRecorder, type RecordedTotals } from './recorder.js';
+
+export interface ShardTask {
+  shard: ShardAssign;
+  /** The target URL this shard uses (the fault proxy's, when the case asks for faults). */
+  target: string;
+  control: Int32Array;
+  stop: Int32Array;
+  /** Local epoch ms at which load begins (the coordinator's start instant, offset-corrected). */
+  startAtLocal: number;
+  /** Local epoch ms after which nothing new starts. */
+  hardDeadline: number;
+  progressPort: MessagePort;
+}
+
+export interface TaskProgress extends RecordedTotals {
+  elapsedMs: number;
+  blockedMs: number;
+  thermalBlocked: boolean;
+}
+
+export type ShardTaskResult = ReturnType<ShardRecorder['finish']> & {
+  status: ShardStatus;
+  note?: string;
+  startedAtLocal: number;
+  durationMs: number;
+  blockedMs: number;
+};
+
+async function waitUntil(epochMs: number): Promise<void> {
+  const coarse = epochMs - Date.now() - 5;
+  if (coarse > 0) await sleep(coarse);
+  // The last few milliseconds are spun so that shards on different agents start within ~1 ms.
+  while (Date.now() < epochMs) {
+    /* spin */
+  }
+}
+
+function requestTimeoutOf(shard: ShardAssign): number {
+  const t = shard.params.requestTimeoutMs;
+  return typeof t === 'number' && t > 0 ? Math.min(t, 600_000) : 10_000;
+}
+
+export default async function runShardTask(task: ShardTask): Promise<ShardTaskResult> {
+  const { shard, progressPort } = task;
+  const gate = new Gate(task.control, task.stop);
+  const recorder = new ShardRecorder();
+  const client = new TargetClient(task.target, shard.load.connections + 2, requestTimeoutOf(shard));
+  let status: ShardStatus = 'completed';
+  let note: string | undefined;
+  await waitUntil(task.startAtLocal);
+  const startedAtLocal = Date.now();
+  recorder.origin = startedAtLocal;
+  const progress = () => {
+    const now = Date.now();
+    const blockedMs = gate.blockedMs(now);
+    const update: TaskProgress = { ...recorder.totals(), elapsedMs: now - startedAtLocal - blockedMs, blockedMs, thermalBlocked: gate.isThermalBlocked() };
+    progressPort.postMessage(update);
+  };
+  const ticker = setInterval(progress, Math.max(100, shard.progressIntervalMs));
+  try {
+    const scenario = SCENARIOS[shard.scenario];
+    if (!scenario) throw new Error(`scenario "${shard.scenario}" is not installed on this agent`);
+    await scenario(createScenarioContext({ shard, target: task.target, gate, recorder, client, hardDeadline: task.hardDeadline }));
+  } catch (error) {
+    if (error instanceof ScenarioSkipped) {
+      status = 'skipped';
+      note = error.reason;
+    } else {
+      status = 'failed';
+      note = `scenario error: ${(error as Error)?.message ?? String(error)}`.slice(0, 500);
+    }
+  } finally {
+    clearInterval(ticker);
+    await client.close().catch(() => undefined);
+  }
+  const stopReason = gate.stopReason();
+  if (status === 'completed' && stopReason === STOP_REASONS.aborted) [status, note] = ['aborted', 'aborted by the coordinator'];
+  else if (status === 'completed' && stopReason === STOP_REASONS.leaseLost) [status, note] = ['aborted', 'stopped: no lease from the coordinator'];
+  else if (status === 'completed' && stopReason === STOP_REASONS.shutdown) [status, note] = ['aborted', 'stopped: the agent is shutting down'];
+  else if (status === 'completed' && gate.isThermalBlocked() && Date.now() >= task.hardDeadline) {
+    [status, note] = ['thermal_blocked', 'still thermally blocked at the shard deadline'];
+  }
+  progress();
+  progressPort.close();
+  const end = Date.now();
+  const blockedMs = gate.blockedMs(end);
+  return { ...recorder.finish(), status, note, startedAtLocal, durationMs: Math.max(0, end - startedAtLocal - blockedMs), blockedMs };
+}

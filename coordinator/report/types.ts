@@ -1,0 +1,116 @@
+/**
+ * The report model. The JSON file is this object; its top-level keys are a contract: add fields,
+ * never rename them silently (bump `schema` when a change is not additive).
+ */
+import type { SuiteName } from '../../shared/catalogue.js';
+import type { LatencySummary } from '../../shared/histogram.js';
+import type { ThermalReport } from '../../shared/protocol.js';
+import type { LoadSpec, ThresholdSpec } from '../../shared/testCase.js';
+import type { MergedMetrics } from '../merge.js';
+import type { AttemptRecord, ShardState } from '../runState.js';
+
+export const REPORT_SCHEMA = 'stampede.report/1';
+
+export interface ThresholdVerdict extends ThresholdSpec {
+  actual: number | null;
+  passed: boolean;
+}
+
+export type CaseVerdict = 'passed' | 'failed' | 'skipped' | 'unfinished';
+
+export interface ShardReport {
+  shardId: string;
+  index: number;
+  load: LoadSpec;
+  state: ShardState;
+  agentId?: string;
+  attempts: AttemptRecord[];
+  status?: string;
+  note?: string;
+  requests?: number;
+  durationMs?: number;
+  /** When its load really began against the shared start instant, on the coordinator's clock. */
+  startSkewMs?: number;
+  clockOffsetMs?: number;
+}
+
+export interface AgentMetrics {
+  agentId: string;
+  requests: number;
+  requestsPerSec: number;
+  latency: LatencySummary;
+}
+
+export interface CaseReport {
+  id: string;
+  suite: SuiteName;
+  name: string;
+  title: string;
+  verdict: CaseVerdict;
+  note?: string;
+  load: LoadSpec;
+  metrics: MergedMetrics;
+  thresholds: ThresholdVerdict[];
+  errors: { key: string; count: number }[];
+  shards: ShardReport[];
+  perAgent: AgentMetrics[];
+  maxStartSkewMs: number | null;
+  thermal: (ThermalReport & { agentId: string })[];
+}
+
+export interface SuiteReport {
+  name: SuiteName;
+  verdict: CaseVerdict;
+  testCases: CaseReport[];
+}
+
+export interface AgentReport {
+  agentId: string;
+  host: string;
+  cores: number;
+  threads: number;
+  memoryBytes: number;
+  cpuModel: string;
+  platform: string;
+  capabilities: string[];
+  protocol: number;
+  /** Set when the agent stopped heartbeating during the run. */
+  lostAt?: string;
+}
+
+export interface FailureFinding {
+  caseId: string;
+  cause: string;
+  detail: string;
+}
+
+export type RunStatus = 'completed' | 'interrupted' | 'timed_out' | 'cluster_failure';
+
+export interface RunReport {
+  schema: typeof REPORT_SCHEMA;
+  runId: string;
+  startedAt: string;
+  finishedAt: string;
+  status: RunStatus;
+  statusNote?: string;
+  exitCode: number;
+  selection: { mode: string; suites: string[]; skipped: { suite: string; reason: string }[] };
+  target: string;
+  config: string[];
+  summary: {
+    testCases: number;
+    passed: number;
+    failed: number;
+    skipped: number;
+    unfinished: number;
+    successRate: number;
+    grade: string;
+    requests: number;
+    durationMs: number;
+  };
+  agents: AgentReport[];
+  suites: SuiteReport[];
+  failureAnalysis: FailureFinding[];
+  recommendations: string[];
+  bus: { rejectedMessages: number; duplicateResults: number; staleResults: number };
+}
