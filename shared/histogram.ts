@@ -70,12 +70,13 @@ export function summarize(histogram: Histogram): LatencySummary {
   if (count === 0) return { count, minMs: 0, meanMs: 0, p50Ms: 0, p90Ms: 0, p95Ms: 0, p99Ms: 0, maxMs: 0 };
   return {
     count,
-    minMs: ms(histogram.minNonZeroValue),
+    minMs: ms(histogram.getValueAtPercentile(0)),
     meanMs: ms(histogram.mean),
     p50Ms: ms(histogram.getValueAtPercentile(50)),
     p90Ms: ms(histogram.getValueAtPercentile(90)),
     p95Ms: ms(histogram.getValueAtPercentile(95)),
     p99Ms: ms(histogram.getValueAtPercentile(99)),
-    maxMs: ms(histogram.maxValue),
+    // From the buckets, like the percentiles: the exact maximum does not survive encoding.
+    maxMs: ms(histogram.getValueAtPercentile(100)),
   };
 }

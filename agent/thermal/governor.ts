@@ -62,7 +62,7 @@ interface BlockedPeriod {
 interface Reading {
   /** The trusted reading, or null on a fault. */
   celsius: number | null;
-  /** What the sensor returned, insane or not; null when it threw. */
+  /** What the sensor returned, insane or not; null when it threw or returned no finite number. */
   raw: number | null;
   fault: string | null;
 }
@@ -219,7 +219,7 @@ export class ThermalGovernor extends EventEmitter<ThermalGovernorEvents> {
     try {
       const raw = await Promise.race([this.sensor.read(), timeout]);
       const fault = saneReadingProblem(raw, this.limits.sane_range);
-      return { celsius: fault ? null : raw, raw, fault };
+      return { celsius: fault ? null : raw, raw: Number.isFinite(raw) ? raw : null, fault };
     } catch (err) {
       return { celsius: null, raw: null, fault: `sensor read failed: ${errorMessage(err)}` };
     } finally {

@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import { listClassEntries, readAttribute, readMillidegrees, SysfsSensor, type SysfsInputs } from './sysfs.js';
+import { listEntries, readAttribute, readMillidegrees, SysfsSensor, type SysfsInputs } from './sysfs.js';
 
 /**
  * hwmon drivers that measure the CPU die, most preferred first. Other hwmon devices (acpitz,
@@ -35,7 +35,7 @@ export class HwmonSensor extends SysfsSensor {
 
   protected async discover(): Promise<SysfsInputs> {
     const classDir = join(this.sysRoot, 'class', 'hwmon');
-    const entries = await listClassEntries(classDir, /^hwmon\d+$/);
+    const entries = await listEntries(classDir, /^hwmon\d+$/);
     const devices: HwmonDevice[] = await Promise.all(
       entries.map(async (entry) => ({ dir: join(classDir, entry), name: await readAttribute(join(classDir, entry, 'name')) })),
     );
@@ -60,7 +60,7 @@ export class HwmonSensor extends SysfsSensor {
 }
 
 async function readTempInputs(deviceDir: string): Promise<TempInput[]> {
-  const inputFiles = await listClassEntries(deviceDir, /^temp\d+_input$/);
+  const inputFiles = await listEntries(deviceDir, /^temp\d+_input$/);
   return Promise.all(
     inputFiles.map(async (inputFile) => {
       const prefix = join(deviceDir, inputFile.slice(0, -'_input'.length));

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { EXIT, StampedeError } from '../../shared/errors.js';
 import { compileTemperaturePattern } from './script.js';
 import { errorMessage } from './sensor.js';
 
@@ -63,15 +64,16 @@ export type ThermalLimits = z.output<typeof limitsSchema>;
 /** The readings accepted as real temperatures; anything outside counts as a sensor fault. */
 export type SaneRange = ThermalLimits['sane_range'];
 
-/** A limits file that cannot be used; `problems` holds one "field: what was expected" line each. */
-export class ThermalLimitsError extends Error {
-  override name = 'ThermalLimitsError';
-
+/**
+ * A limits file that cannot be used (a config error, exit 2); `problems` holds one
+ * "field: what was expected" line each.
+ */
+export class ThermalLimitsError extends StampedeError {
   constructor(
     readonly file: string,
     readonly problems: readonly string[],
   ) {
-    super(`${file}: invalid thermal limits:\n${problems.map((line) => `  - ${line}`).join('\n')}`);
+    super(`${file}: invalid thermal limits:\n${problems.map((line) => `  - ${line}`).join('\n')}`, 'E_CONFIG', EXIT.usage);
   }
 }
 

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { EXIT, StampedeError, UsageError } from '../../shared/errors.js';
 import { FileSensor } from './fileSensor.js';
 import { HwmonSensor } from './hwmon.js';
 import { saneReadingProblem, type SaneRange, type ThermalLimits } from './limits.js';
@@ -27,11 +28,11 @@ const ACCEPTED_FORMS =
 /** The order `auto` tries: direct sysfs reads first, because systeminformation blocks the event loop. */
 const AUTO_ORDER = ['hwmon', 'thermal_zone', 'systeminformation'] as const;
 
-function sourceError(problem: string): Error {
-  return new Error(`--thermal-source: ${problem}; accepted: ${ACCEPTED_FORMS}`);
+function sourceError(problem: string): UsageError {
+  return new UsageError(`--thermal-source: ${problem}; accepted: ${ACCEPTED_FORMS}`);
 }
 
-/** Parses a `--thermal-source` value; throws an Error naming the flag and the accepted forms. */
+/** Parses a `--thermal-source` value; throws a UsageError naming the flag and the accepted forms. */
 export function parseThermalSource(text: string): ThermalSource {
   const value = text.trim();
   if (value === 'auto' || (AUTO_ORDER as readonly string[]).includes(value)) {
@@ -76,16 +77,19 @@ export interface SensorAttempt {
   reason: string;
 }
 
-/** No sensor gave a usable reading; the agent must refuse `--thermal` and not claim the capability. */
-export class NoSensorError extends Error {
-  override name = 'NoSensorError';
-
+/**
+ * No sensor gave a usable reading: the agent must refuse `--thermal` and not claim the capability.
+ * Exit 2, like a config error, because restarting the agent will not grow a sensor.
+ */
+export class NoSensorError extends StampedeError {
   constructor(readonly attempts: readonly SensorAttempt[]) {
     super(
       'no usable CPU temperature sensor, so this agent cannot run with --thermal:\n' +
         attempts.map((attempt) => `  - ${attempt.kind}: ${attempt.reason}`).join('\n') +
         '\nOn the reference machine check that the coretemp module is loaded (lsmod | grep coretemp) and that ' +
         '/sys/class/hwmon exists; for tests and demos use --thermal-source file:PATH or scripted:SPEC.',
+      'E_NO_SENSOR',
+      EXIT.usage,
     );
   }
 }

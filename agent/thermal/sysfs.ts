@@ -28,10 +28,11 @@ export async function readAttribute(file: string): Promise<string | null> {
 }
 
 /**
- * Entries of a sysfs class directory whose names match, in numeric order (hwmon10 after hwmon9).
- * A missing directory is reported as such: it is the usual state of a VM or container.
+ * Entries of a sysfs directory whose names match, in numeric order (hwmon10 after hwmon9,
+ * temp10_input after temp9_input). A missing directory is reported as such: it is the usual
+ * state of a VM or container.
  */
-export async function listClassEntries(dir: string, pattern: RegExp): Promise<string[]> {
+export async function listEntries(dir: string, pattern: RegExp): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(dir);

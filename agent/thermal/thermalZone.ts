@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { listClassEntries, readAttribute, SysfsSensor, type SysfsInputs } from './sysfs.js';
+import { listEntries, readAttribute, SysfsSensor, type SysfsInputs } from './sysfs.js';
 
 /** Zone types that measure the CPU package or its cores. */
 const CPU_ZONE_TYPE = /^(x86_pkg_temp|cpu|soc|coretemp|k10temp)/i;
@@ -24,7 +24,7 @@ export class ThermalZoneSensor extends SysfsSensor {
 
   protected async discover(): Promise<SysfsInputs> {
     const classDir = join(this.sysRoot, 'class', 'thermal');
-    const entries = await listClassEntries(classDir, /^thermal_zone\d+$/);
+    const entries = await listEntries(classDir, /^thermal_zone\d+$/);
     if (entries.length === 0) throw new Error(`no thermal zones under ${classDir}`);
     const zones: Zone[] = await Promise.all(
       entries.map(async (entry) => ({ dir: join(classDir, entry), type: await readAttribute(join(classDir, entry, 'type')) })),

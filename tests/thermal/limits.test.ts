@@ -20,6 +20,7 @@ function problemsOf(json: unknown): string {
     parseThermalLimits(json, 'site/limits.json');
   } catch (err) {
     assert.ok(err instanceof ThermalLimitsError);
+    assert.equal(err.exitCode, 2);
     assert.match(err.message, /^site\/limits\.json: invalid thermal limits/);
     return err.message;
   }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { UsageError } from '../../shared/errors.js';
 import { NoSensorError, parseThermalSource, selectSensor } from '../../agent/thermal/index.js';
 import { q9550Coretemp, tempDir, testLimits, writeFakeSysfs, writeScript } from './helpers.js';
 
@@ -30,7 +31,10 @@ test('a bad --thermal-source names the flag and lists the accepted forms', () =>
     ['script:  ', /script: needs a command/],
     ['scripted:70@5s', /first point must be at time 0/],
   ] as const) {
-    assert.throws(() => parseThermalSource(text), (err: Error) => forms.test(err.message) && problem.test(err.message));
+    assert.throws(
+      () => parseThermalSource(text),
+      (err: unknown) => err instanceof UsageError && forms.test(err.message) && problem.test(err.message),
+    );
   }
 });
 
@@ -68,6 +72,7 @@ test('auto with no sysfs sensors reports no usable sensor, or what systeminforma
     assert.match(note, /skipped hwmon \(.*does not exist.*\); thermal_zone \(no thermal zones/);
   } catch (err) {
     assert.ok(err instanceof NoSensorError, `expected NoSensorError, got ${err}`);
+    assert.equal(err.exitCode, 2, 'a missing sensor is a configuration problem, not worth a restart');
     assert.deepEqual(
       err.attempts.map((attempt) => attempt.kind),
       ['hwmon', 'thermal_zone', 'systeminformation'],

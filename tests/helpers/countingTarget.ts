@@ -1,0 +1,41 @@
+/**
+ * A real HTTP target on 127.0.0.1 that counts what it serves, per second, so tests can compare a
+ * report's totals with what the target itself saw.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface CountingTarget {
+  url: string;
+  total(): number;
+  /** Requests whose arrival time is at or after `fromMs` (epoch ms). */
+  countSince(fromMs: number): number;
+  /** Epoch ms of the last request seen. */
+  lastAt(): number;
+  close(): Promise<void>;
+}
+
+export async function startCountingTarget(options: { delayMs?: number } = {}): Promise<CountingTarget> {
+  const arrivals: number[] = [];
+  const server = http.createServer((req, res) => {
+    arrivals.push(Date.now());
+    req.resume();
+    const answer = () => res.end('ok');
+    if (options.delayMs) setTimeout(answer, options.delayMs);
+    else answer();
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    total: () => arrivals.length,
+    countSince: (fromMs) => arrivals.filter((t) => t >= fromMs).length,
+    lastAt: () => arrivals.at(-1) ?? 0,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * Real processes for tests: the agent and coordinator CLIs exactly as a user starts them, each
+ * stopped by its PID at the end of the test.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const AGENT_CLI = path.join(DIST, 'agent', 'cli.js');
+export const COORDINATOR_CLI = path.join(DIST, 'coordinator', 'cli.js');
+
+export interface RunningProcess {
+  child: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+  /** Resolves when the combined output matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function startProcess(script: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningProcess {
+  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    async waitFor(pattern, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(output)) {
+        if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before printing ${pattern}:\n${output}`);
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${output}`);
+        await sleep(50);
+      }
+    },
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        const code = await Promise.race([exited, sleep(15_000).then(() => 'timeout' as const)]);
+        if (code === 'timeout') {
+          child.kill('SIGKILL');
+          return exited;
+        }
+        return code;
+      }
+      return child.exitCode;
+    },
+  };
+}
+
+export async function startAgent(natsUrl: string, name: string, extra: string[] = []): Promise<RunningProcess> {
+  const agent = startProcess(AGENT_CLI, ['start', '--nats', natsUrl, '--name', name, '--threads', '1', ...extra]);
+  await agent.waitFor(/ready: \d+ threads/);
+  return agent;
+}
+
+/** Runs the coordinator CLI to the end and returns its exit code and output. */
+export async function runCoordinator(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 180_000): Promise<{ code: number | null; output: string; stdout: string }> {
+  const child = spawn(process.execPath, [COORDINATOR_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let output = '';
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    output += d.toString();
+    stdout += d.toString();
+  });
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, output, stdout };
+}
+
+/** A temporary directory, and a config file in it layering `cluster` and `suites` over the defaults. */
+export function tempConfig(content: object): { dir: string; file: string } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'stampede-test-'));
+  const file = path.join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(content));
+  return { dir, file };
+}
+
+/** Cluster timings short enough for tests. */
+export const FAST_CLUSTER = { ackWaitMs: 3000, maxDeliver: 3, agentWaitMs: 15_000, leaseTimeoutMs: 2000, progressIntervalMs: 500 };
