@@ -4,7 +4,7 @@ export { ThermalZoneSensor } from './thermalZone.js';
 export { SystemInformationSensor } from './systemInformation.js';
 export { ScriptSensor, compileTemperaturePattern, type ScriptSensorOptions } from './script.js';
 export { FileSensor } from './fileSensor.js';
-export { ScriptedSensor, parseScriptedCurve, curvePointAt, type CurvePoint, type ScriptedCurve } from './scripted.js';
+export { ScriptedSensor, parseScriptedCurve, type CurvePoint, type ScriptedCurve } from './scripted.js';
 export {
   NoSensorError,
   parseThermalSource,
@@ -32,3 +32,4 @@ export {
   type GovernorState,
   type ThermalSample,
 } from './governor.js';
+export { DownsampledTimeline } from './timeline.js';

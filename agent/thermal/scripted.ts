@@ -68,7 +68,7 @@ function parseTime(text: string, part: string, position: number): number {
 }
 
 /** The point in force `elapsedMs` into the curve. */
-export function curvePointAt(curve: ScriptedCurve, elapsedMs: number): CurvePoint {
+function curvePointAt(curve: ScriptedCurve, elapsedMs: number): CurvePoint {
   let current = curve.points[0];
   for (const point of curve.points) {
     if (point.atMs > elapsedMs) break;

@@ -12,7 +12,8 @@ export interface ThermalSample {
  * A bounded temperature timeline covering the whole run: when full, neighbouring samples are merged
  * pairwise and later polls are grouped at the doubled stride. A merge keeps the hotter sample (a
  * fault, with no reading, counts as hottest) so peaks and faults survive downsampling; every block
- * and resume is kept exactly in the governor's events.
+ * and resume is kept exactly in the governor's events. The governor keeps one for its whole life;
+ * a shard's own timeline can be another, fed from the governor's `sample` events.
  */
 export class DownsampledTimeline {
   private kept: ThermalSample[] = [];

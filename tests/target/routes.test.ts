@@ -100,6 +100,20 @@ describe("sessions", () => {
     assert.equal((await api.get("/sessions/%E0%A4%A")).json.error, "invalid_url");
   });
 
+  it("evicts the least recently used session at the cap", async () => {
+    const small = await startTarget({ maxSessions: 3, log: quiet });
+    const client = new TargetClient(small.url);
+    try {
+      for (const id of ["a", "b", "c", "a", "d"]) await client.post("/process", { prompt: "x", sessionId: id });
+      const live = await Promise.all(["a", "b", "c", "d"].map(async (id) => (await client.get(`/sessions/${id}`)).status));
+      assert.deepEqual(live, [200, 404, 200, 200]);
+      assert.equal((await client.get("/sessions")).json.evictedTotal, 1);
+    } finally {
+      await client.close();
+      await small.close();
+    }
+  });
+
   it("detects a corrupted session and resets it instead of serving it", async () => {
     await api.post("/process", { prompt: "one", sessionId: "fragile" });
     await api.post("/process", { prompt: "two", sessionId: "fragile" });

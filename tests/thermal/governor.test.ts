@@ -101,6 +101,18 @@ test('starting hot keeps the agent blocked, and says why, until it cools to the 
   assert.equal(governor.blockedMs(), 1_000);
 });
 
+test('exactly the block limit blocks', async (t) => {
+  const { control, governor, write, readingAt } = await fileDriven(t);
+  await write('81.9');
+  await governor.start();
+  assert.equal(governor.state(), 'blocked', '81.9 °C at the first reading is above resume: wait');
+  await readingAt(2_000, '75');
+  await readingAt(3_000, '81.9');
+  assert.equal(isBlocked(control), false);
+  await readingAt(4_000, '82');
+  assert.equal(isBlocked(control), true);
+});
+
 for (const fault of [
   { name: 'deleted file', act: (file: string) => rm(file), reason: /sensor read failed: ENOENT/ },
   { name: 'garbage', act: (file: string) => writeFile(file, 'hot\n'), reason: /sensor read failed: .*expected degrees Celsius .*found "hot"/ },

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DownsampledTimeline } from '../../agent/thermal/timeline.js';
+import { DownsampledTimeline } from '../../agent/thermal/index.js';
 
 test('the timeline stays within its capacity, covers the whole run and keeps the peak and faults', () => {
   const timeline = new DownsampledTimeline(10);

@@ -1,0 +1,86 @@
+/**
+ * Failure of the parts: an agent SIGKILLed mid-shard (its shard is run again elsewhere and
+ * counted once, and the report names the lost agent), and an agent cut off from the coordinator
+ * (it stops sending requests within 5 s, as the target's own arrival times show).
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, test } from 'node:test';
+import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
+import type { RunReport } from '../../coordinator/report/types.js';
+import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
+import { COORDINATOR_CLI, FAST_CLUSTER, startAgent, startProcess, tempConfig, type RunningProcess } from '../helpers/processes.js';
+
+let nats: RunningNatsServer;
+let target: CountingTarget;
+const processes: RunningProcess[] = [];
+
+before(async () => {
+  nats = await startNatsServer();
+  target = await startCountingTarget({ delayMs: 2 });
+});
+
+after(async () => {
+  await Promise.all(processes.map((p) => p.stop('SIGKILL')));
+  await target.close();
+  await nats.stop();
+});
+
+function readReport(dir: string): RunReport {
+  const file = readdirSync(dir).find((f) => f.startsWith('stress_test_results_') && f.endsWith('.json'));
+  assert.ok(file, `no JSON report in ${dir}`);
+  return JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as RunReport;
+}
+
+test('SIGKILL of an agent mid-shard: the shard runs again on another agent and is counted once', async () => {
+  const victim = await startAgent(nats.url, 'victim');
+  const survivor = await startAgent(nats.url, 'survivor');
+  processes.push(victim, survivor);
+  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
+  const coordinator = startProcess(COORDINATOR_CLI, ['load', '--nats', nats.url, '--agents', '2', '--config', file, '--url', `${target.url}/`, '--connections', '4', '--duration', '4s', '--reports-dir', dir]);
+  processes.push(coordinator);
+  await coordinator.waitFor(/shards done, 2 running, [1-9]\d* ops/, 30_000);
+  victim.child.kill('SIGKILL');
+  const code = await coordinator.exited;
+  assert.equal(code, 0, coordinator.output());
+
+  const report = readReport(dir);
+  const c = report.suites[0].testCases[0];
+  assert.equal(c.verdict, 'passed');
+  assert.ok(c.shards.every((s) => s.state === 'done'), 'every shard finished');
+  const rerun = c.shards.find((s) => s.attempts.some((a) => a.agentId === 'victim'));
+  assert.ok(rerun, 'the victim had a shard');
+  assert.equal(rerun.agentId, 'survivor', 'the victim shard was re-run on the survivor');
+  assert.deepEqual(rerun.attempts.map((a) => a.attempt), [1, 2]);
+  // Counted once: the merged total is exactly the sum of the one accepted result per shard.
+  assert.equal(c.metrics.requests, c.shards.reduce((s, x) => s + (x.requests ?? 0), 0));
+  assert.equal(c.perAgent.map((a) => a.agentId).join(), 'survivor', 'nothing from the dead attempt was counted');
+  assert.ok(target.total() > c.metrics.requests, 'the dead attempt did send requests that were not counted');
+  const lost = report.agents.find((a) => a.agentId === 'victim');
+  assert.ok(lost?.lostAt, 'the report names the lost agent');
+  assert.match(readFileSync(path.join(dir, readdirSync(dir).find((f) => f.endsWith('.txt'))!), 'utf8'), /victim \([^)]*LOST at/);
+  await survivor.stop();
+});
+
+test('an agent cut off from the coordinator stops sending requests within 5 s', async () => {
+  const agent = await startAgent(nats.url, 'cutoff');
+  processes.push(agent);
+  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
+  const coordinator = startProcess(COORDINATOR_CLI, ['load', '--nats', nats.url, '--agents', '1', '--config', file, '--url', `${target.url}/`, '--connections', '2', '--duration', '60s', '--reports-dir', dir]);
+  processes.push(coordinator);
+  await coordinator.waitFor(/shards done, 1 running, [1-9]\d* ops/, 30_000);
+  const before = target.total();
+  await sleep(500);
+  assert.ok(target.total() > before, 'load is flowing');
+  // A frozen coordinator sends no lease: the agent must stop on its own clock.
+  coordinator.child.kill('SIGSTOP');
+  const cutAt = Date.now();
+  await sleep(7000);
+  const lateRequests = target.countSince(cutAt + 5000);
+  assert.equal(lateRequests, 0, `requests more than 5 s after the cut: ${lateRequests} (last at +${target.lastAt() - cutAt} ms)`);
+  assert.ok(target.countSince(cutAt) > 0, 'requests continued right after the cut, so the stop was the agent\'s doing');
+  coordinator.child.kill('SIGKILL');
+  await agent.stop();
+});
