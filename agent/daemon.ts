@@ -25,7 +25,8 @@ import { STOP_REASONS, STOP_SLOTS } from './worker/gate.js';
 /** What the thermal part of the agent offers the daemon. */
 export interface ThermalHooks {
   status(): NonNullable<Announce['thermal']>;
-  report(fromMs: number, toMs: number): ThermalReport;
+  /** Starts recording a shard's window; the returned function closes it with its report. */
+  openWindow(fromMs: number): (toMs: number) => ThermalReport;
   stop(): void;
 }
 
@@ -103,7 +104,7 @@ export class AgentDaemon {
       rejected: this.rejected,
       identity: { agentId: this.agentId, session: this.session },
       workingEveryMs: 1000,
-      thermalReport: this.thermal ? (from, to) => this.thermal!.report(from, to) : undefined,
+      thermalWindow: this.thermal ? (from) => this.thermal!.openWindow(from) : undefined,
       running: this.running,
       log: this.log,
     };

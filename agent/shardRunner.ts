@@ -42,8 +42,8 @@ export interface ShardRunnerDeps {
   identity: AgentIdentity;
   /** In-progress acks are sent this often so the delivery outlives the consumer's ack wait. */
   workingEveryMs: number;
-  /** The agent's thermal report for a time window, when it has a sensor. */
-  thermalReport?: (fromMs: number, toMs: number) => ThermalReport;
+  /** Opens a thermal recording window for a shard, when the agent has a sensor. */
+  thermalWindow?: (fromMs: number) => (toMs: number) => ThermalReport;
   /** Stop words of running shards, so the agent can stop them all on shutdown. */
   running: Set<Int32Array>;
   log: (line: string) => void;
@@ -180,15 +180,17 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, empty
       hardDeadline: Math.min(startAtLocal + shard.timeoutMs, start.deadlineAt - clock.offsetMs),
       progressPort: channel.port2,
     };
+    const closeThermalWindow = deps.thermalWindow?.(startAtLocal);
     let outcome: ShardTaskResult;
+    let thermal: ThermalReport | undefined;
     try {
       outcome = await deps.pool.run(task, { transferList: [channel.port2] });
     } finally {
+      thermal = closeThermalWindow?.(Date.now());
       clearInterval(watchdog);
       deps.running.delete(stop);
       channel.port1.close();
     }
-    const endedLocal = Date.now();
     const result: ShardResult = {
       kind: 'shard.result',
       protocol: PROTOCOL_VERSION,
@@ -213,7 +215,7 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, empty
       errors: outcome.errors,
       histogram: outcome.histogram,
       perSecond: outcome.perSecond,
-      thermal: deps.thermalReport?.(outcome.startedAtLocal, endedLocal),
+      thermal,
     };
     const stored = await publishDurably(deps, SUBJECTS.result(shard.runId, shard.shardId, identity.agentId), encode(result), `${shard.runId}.${shard.shardId}.${attempt}.${identity.session}`);
     const stopReason = Atomics.load(stop, STOP_SLOTS.stop);

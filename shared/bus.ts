@@ -3,7 +3,8 @@
  * that whichever starts first finds the streams in place; only the coordinator updates consumer
  * settings (ack wait, max deliver), because only it holds the run's config.
  */
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, nanos, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 
@@ -32,9 +33,31 @@ export function checkNatsUrl(url: string, flag = '--nats'): string {
   return url;
 }
 
+/**
+ * Credentials come from the environment, never from flags (which show in `ps`):
+ * STAMPEDE_NATS_CREDS (a .creds file), STAMPEDE_NATS_USER + STAMPEDE_NATS_PASSWORD, or
+ * STAMPEDE_NATS_TOKEN.
+ */
+export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ConnectionOptions> {
+  if (env.STAMPEDE_NATS_CREDS) {
+    let creds: Uint8Array;
+    try {
+      creds = readFileSync(env.STAMPEDE_NATS_CREDS);
+    } catch (error) {
+      throw new UsageError(`STAMPEDE_NATS_CREDS: cannot read ${env.STAMPEDE_NATS_CREDS} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    return { authenticator: credsAuthenticator(creds) };
+  }
+  if (env.STAMPEDE_NATS_USER) return { user: env.STAMPEDE_NATS_USER, pass: env.STAMPEDE_NATS_PASSWORD ?? '' };
+  if (env.STAMPEDE_NATS_TOKEN) return { token: env.STAMPEDE_NATS_TOKEN };
+  return {};
+}
+
 export async function connectBus(options: ConnectOptions): Promise<NatsConnection> {
+  const credentials = credentialsFromEnv();
   try {
     return await connect({
+      ...credentials,
       servers: [options.url],
       name: options.name,
       timeout: options.timeoutMs ?? 5000,

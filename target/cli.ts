@@ -21,12 +21,13 @@ async function main(): Promise<void> {
     return;
   }
   const target = await startTarget(command.options);
-  process.stdout.write(`stampede-target listening on ${target.url}\n`);
   const stop = (): void => {
     void target.close().then(() => process.exit(0));
   };
+  // Before the listening line: a parent may signal as soon as it reads it.
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
+  process.stdout.write(`stampede-target listening on ${target.url}\n`);
 }
 
 main().catch((error: unknown) => {

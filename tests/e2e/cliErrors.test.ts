@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
 import { runCoordinator, tempConfig, AGENT_CLI, startProcess } from '../helpers/processes.js';
@@ -22,7 +23,7 @@ function childrenOfTests(): string {
   try {
     return execFileSync('pgrep', ['-f', '-a', 'stampede-nats-|agent/cli.js start'], { encoding: 'utf8' })
       .split('\n')
-      .filter((l) => l && !l.includes(nats.storeDir) && !l.includes('pgrep'))
+      .filter((l) => l && !l.includes(path.dirname(nats.storeDir)) && !l.includes('pgrep'))
       .join('\n');
   } catch {
     return '';
