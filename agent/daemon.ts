@@ -16,17 +16,20 @@ import { CATALOGUE_HASH, type Capability } from '../shared/catalogue.js';
 import { createMergeHistogram, encodeHistogram } from '../shared/histogram.js';
 import { PROTOCOL_VERSION, RejectedMessages, STREAMS, consumerName, encode, type Announce, type ThermalReport } from '../shared/protocol.js';
 import { createControlBlock, type ControlBlock } from './controlBlock.js';
+import type { OpStarts } from './thermal/windowAnalysis.js';
 import { readHostFacts, type HostFacts } from './hostInfo.js';
 import { RunLeases } from './runLeases.js';
 import { INSTALLED_SCENARIOS } from './scenarios/index.js';
 import { runDeliveredShard, type ShardRunnerDeps } from './shardRunner.js';
 import { STOP_REASONS, STOP_SLOTS } from './worker/gate.js';
 
+export type ThermalWindowCloser = (toMs: number, starts?: OpStarts) => { report: ThermalReport; gauges: Record<string, number> };
+
 /** What the thermal part of the agent offers the daemon. */
 export interface ThermalHooks {
   status(): NonNullable<Announce['thermal']>;
-  /** Starts recording a shard's window; the returned function closes it with its report. */
-  openWindow(fromMs: number): (toMs: number) => ThermalReport;
+  /** Starts recording a shard's window; the returned function closes it with its report and the figures it proves. */
+  openWindow(fromMs: number): ThermalWindowCloser;
   stop(): void;
 }
 

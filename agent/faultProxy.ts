@@ -5,7 +5,7 @@
  */
 import net, { type Socket } from "node:net";
 import { z } from "zod";
-import { faultSpecSchema, type FaultMode, type FaultSpec } from "../shared/faults.js";
+import { faultSpecSchema, type FaultSpec } from "../shared/faults.js";
 import { createFateDecider } from "./faultProxyFate.js";
 import { seededRandom } from "./faultProxyRandom.js";
 import { createShaper, relay, UNSHAPED } from "./faultProxyRelay.js";
@@ -54,6 +54,8 @@ const JITTER_SEED_SALT = 0x9e3779b9;
 export async function startFaultProxy(options: FaultProxyOptions): Promise<RunningFaultProxy> {
   const faults = faultSpecSchema.parse(options.faults);
   const upstream = upstreamSchema.parse(options.upstream);
+  // URL.hostname keeps IPv6 brackets; the socket API wants the bare address.
+  const upstreamHost = upstream.host.replace(/^\[(.*)\]$/, "$1");
   const listenHost = options.listenHost ?? "127.0.0.1";
   const seed = options.seed ?? 1;
 
@@ -80,7 +82,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
   };
 
   const pass = (client: Socket): void => {
-    const target = net.connect({ host: upstream.host, port: upstream.port, allowHalfOpen: true });
+    const target = net.connect({ host: upstreamHost, port: upstream.port, allowHalfOpen: true });
     track(upstreams, target);
     const toUpstream = relay(client, target, UNSHAPED, (chunk) => {
       const failing = fates.failingModeAt(Date.now());
@@ -88,7 +90,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
         counters.interrupted++;
         detach();
         if (failing === "reset") resetSocket(client);
-        else failWith("blackhole", client);
+        else swallow(client);
         return false;
       }
       counters.bytesFromClient += chunk.length;
@@ -120,8 +122,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       pass(client);
       return;
     }
-    counters[fate === "reset" ? "reset" : "blackholed"]++;
-    failWith(fate, client);
+    if (fate === "reset") {
+      counters.reset++;
+      resetOnFirstBytes(client);
+    } else {
+      counters.blackholed++;
+      swallow(client);
+    }
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -141,23 +148,26 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
     url: (base) => rewriteOrigin(base, listenHost, port),
     stats: () => ({ ...counters, open: clients.size }),
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of [...clients, ...upstreams]) socket.destroy();
-      });
+      closing ??= (async () => {
+        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+        const sockets = [...clients, ...upstreams];
+        const socketsClosed = Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once("close", resolve))));
+        for (const socket of sockets) socket.destroy();
+        await Promise.all([serverClosed, socketsClosed]);
+      })();
       return closing;
     },
   };
 }
 
-function failWith(mode: FaultMode, client: Socket): void {
-  if (mode === "reset") {
-    // Waiting for the first bytes makes the reset land on a request, as a client would see it.
-    client.once("data", () => resetSocket(client));
-  } else {
-    // Read and drop, so the client's writes succeed and it waits for an answer that never comes.
-    client.on("data", ignore);
-  }
+/** Waiting for the first bytes makes the reset land on a request, as a client would see it. */
+function resetOnFirstBytes(client: Socket): void {
+  client.once("data", () => resetSocket(client));
+}
+
+/** Reads and drops, so the client's writes succeed and it waits for an answer that never comes. */
+function swallow(client: Socket): void {
+  client.on("data", ignore);
 }
 
 function resetSocket(socket: Socket): void {

@@ -23,6 +23,7 @@ import {
 import { measureClockOffset } from './clock.js';
 import type { ControlBlock } from './controlBlock.js';
 import { startFaultProxy } from './faultProxy.js';
+import type { ThermalWindowCloser } from './daemon.js';
 import type { RunLeases } from './runLeases.js';
 import { STOP_REASONS, STOP_SLOTS } from './worker/gate.js';
 import type { ShardTask, ShardTaskResult, TaskProgress } from './worker/shardTask.js';
@@ -43,7 +44,7 @@ export interface ShardRunnerDeps {
   /** In-progress acks are sent this often so the delivery outlives the consumer's ack wait. */
   workingEveryMs: number;
   /** Opens a thermal recording window for a shard, when the agent has a sensor. */
-  thermalWindow?: (fromMs: number) => (toMs: number) => ThermalReport;
+  thermalWindow?: (fromMs: number) => ThermalWindowCloser;
   /** Stop words of running shards, so the agent can stop them all on shutdown. */
   running: Set<Int32Array>;
   log: (line: string) => void;
@@ -182,11 +183,12 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, empty
     };
     const closeThermalWindow = deps.thermalWindow?.(startAtLocal);
     let outcome: ShardTaskResult;
-    let thermal: ThermalReport | undefined;
+    let thermal: ReturnType<ThermalWindowCloser> | undefined;
     try {
       outcome = await deps.pool.run(task, { transferList: [channel.port2] });
+      thermal = closeThermalWindow?.(Date.now(), outcome.opStarts);
     } finally {
-      thermal = closeThermalWindow?.(Date.now());
+      if (!thermal) closeThermalWindow?.(Date.now());
       clearInterval(watchdog);
       deps.running.delete(stop);
       channel.port1.close();
@@ -211,11 +213,11 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, empty
       clockOffsetMs: Math.round(clock.offsetMs * 10) / 10,
       durationMs: outcome.durationMs,
       counters: outcome.counters,
-      gauges: outcome.gauges,
+      gauges: { ...outcome.gauges, ...thermal?.gauges },
       errors: outcome.errors,
       histogram: outcome.histogram,
       perSecond: outcome.perSecond,
-      thermal,
+      thermal: thermal?.report,
     };
     const stored = await publishDurably(deps, SUBJECTS.result(shard.runId, shard.shardId, identity.agentId), encode(result), `${shard.runId}.${shard.shardId}.${attempt}.${identity.session}`);
     const stopReason = Atomics.load(stop, STOP_SLOTS.stop);

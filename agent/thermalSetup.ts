@@ -6,6 +6,7 @@
 import type { ThermalReport } from '../shared/protocol.js';
 import type { ControlBlock } from './controlBlock.js';
 import type { ThermalHooks } from './daemon.js';
+import { analyseThermalWindow } from './thermal/windowAnalysis.js';
 import { DownsampledTimeline, ThermalGovernor, loadThermalLimits, parseThermalSource, selectSensor, type ThermalSample } from './thermal/index.js';
 
 const MAX_REPORTED_SAMPLES = 600;
@@ -34,11 +35,11 @@ export async function prepareThermal(sourceText: string, limitsFile: string | un
         const last = governor.lastSample();
         if (last) window.timeline.push(last);
         windows.add(window);
-        return (toMs: number): ThermalReport => {
+        return (toMs, starts) => {
           windows.delete(window);
           const timeline = window.timeline.samples();
           const readings = timeline.flatMap((s) => (s.celsius === null ? [] : [s.celsius]));
-          return {
+          const report: ThermalReport = {
             sensor: sensor.describe().slice(0, 500),
             real: sensor.real,
             blockCelsius: limits.block_celsius,
@@ -53,6 +54,10 @@ export async function prepareThermal(sourceText: string, limitsFile: string | un
             timeline,
             opsStartedWhileHot: 0,
           };
+          if (!starts) return { report, gauges: {} };
+          const gauges = analyseThermalWindow(report, starts, toMs);
+          report.opsStartedWhileHot = gauges.opsStartedWhileHot;
+          return { report, gauges };
         };
       },
       stop: () => {

@@ -15,6 +15,8 @@ export interface EmbeddedOptions {
   agents: number;
   /** Start the reference target (when the user gave no --target). */
   target: boolean;
+  /** Add a thermal agent with a scripted sensor (the selection includes the thermal suite). */
+  thermalAgent?: boolean;
   debug?: boolean;
 }
 
@@ -25,6 +27,13 @@ export interface EmbeddedCluster {
 }
 
 const DIST = path.join(PACKAGE_ROOT, 'dist');
+
+/**
+ * The embedded thermal agent's simulated sensor: every 15 s it runs cool, enters the throttle
+ * band, crosses the block limit, holds between the limits, and cools below the resume limit.
+ * Reports mark it as scripted; on the reference machine the real sensor is used instead.
+ */
+export const EMBEDDED_THERMAL_CURVE = '70@0,80@3s,86@6s,79@9s,73@12s,repeat@15s';
 
 /** Starts the reference target as a child and returns its URL. */
 export async function startTargetChild(debug = false): Promise<{ child: ManagedChild; url: string }> {
@@ -56,6 +65,15 @@ export async function startEmbeddedCluster(options: EmbeddedOptions): Promise<Em
     for (let i = 1; i <= options.agents; i++) {
       children.push(
         startChild(`agent local-${i}`, [path.join(DIST, 'agent', 'cli.js'), 'start', '--nats', nats.url, '--name', `local-${i}`, '--threads', String(threads)], { echo: options.debug }),
+      );
+    }
+    if (options.thermalAgent) {
+      children.push(
+        startChild(
+          'agent local-thermal',
+          [path.join(DIST, 'agent', 'cli.js'), 'start', '--nats', nats.url, '--name', 'local-thermal', '--threads', '1', '--thermal', '--thermal-source', `scripted:${EMBEDDED_THERMAL_CURVE}`],
+          { echo: options.debug },
+        ),
       );
     }
     return { natsUrl: nats.url, targetUrl, stop };

@@ -72,8 +72,9 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     let natsUrl = request.natsUrl;
     let target = request.target;
     if (!natsUrl) {
-      log(`starting the embedded cluster: nats-server, ${request.agents} local agent(s)${target ? '' : ', the reference target'}`);
-      embedded = await startEmbeddedCluster({ agents: request.agents, target: !target, debug: request.debug });
+      const thermalAgent = request.cases.some((c) => c.definition.needs === 'thermal');
+      log(`starting the embedded cluster: nats-server, ${request.agents} local agent(s)${thermalAgent ? ', a thermal agent with a scripted sensor' : ''}${target ? '' : ', the reference target'}`);
+      embedded = await startEmbeddedCluster({ agents: request.agents, target: !target, thermalAgent, debug: request.debug });
       cleanups.push(() => embedded!.stop());
       natsUrl = embedded.natsUrl;
       target ??= embedded.targetUrl;
@@ -173,6 +174,7 @@ async function runOnBus(nc: NatsConnection, request: RunRequest, target: string,
           count: shard.planned.count,
           load: shard.planned.load,
           params: planned.settings.params,
+          faults: planned.settings.faults,
           timeoutMs: planned.settings.timeoutMs,
         }),
         () => request.onProgress?.(run),

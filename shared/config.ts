@@ -33,6 +33,7 @@ const caseOverrideSchema = z
     params: paramsSchema.optional(),
     thresholds: z.array(thresholdSpecSchema).max(50).optional(),
     timeoutMs: caseSettingsSchema.shape.timeoutMs.optional(),
+    faults: caseSettingsSchema.shape.faults,
   })
   .strict();
 
@@ -102,6 +103,7 @@ function layer(base: CaseSettings | undefined, over: z.infer<typeof caseOverride
     params: { ...base?.params, ...over.params },
     thresholds: over.thresholds ?? base?.thresholds ?? [],
     timeoutMs: over.timeoutMs ?? base?.timeoutMs,
+    faults: over.faults ?? base?.faults,
   };
   const checked = caseSettingsSchema.safeParse(merged);
   if (!checked.success) {

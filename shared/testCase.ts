@@ -4,6 +4,7 @@
  * shard decoder, so a value that passes one passes the other.
  */
 import { z } from 'zod';
+import { faultSpecSchema } from './faults.js';
 
 export const loadSpecSchema = z
   .object({
@@ -71,6 +72,8 @@ export const caseSettingsSchema = z
     thresholds: z.array(thresholdSpecSchema).max(50),
     /** Hard bound for the whole case, load phase plus set-up and collection. */
     timeoutMs: z.number().int().min(1000).max(24 * 3600_000),
+    /** Network faults the agent's fault proxy injects between this case's load and the target. */
+    faults: faultSpecSchema.optional(),
   })
   .strict();
 export type CaseSettings = z.infer<typeof caseSettingsSchema>;

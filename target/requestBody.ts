@@ -49,8 +49,12 @@ function requireJsonMediaType(req: IncomingMessage): void {
       received: req.headers["content-type"] ?? null,
     });
   }
-  const charset = parameters.map((p) => p.trim().toLowerCase()).find((p) => p.startsWith("charset="));
-  if (charset && charset !== "charset=utf-8") {
+  const charset = parameters
+    .map((p) => p.trim().toLowerCase())
+    .find((p) => p.startsWith("charset="))
+    ?.slice("charset=".length)
+    .replace(/"/g, "");
+  if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") {
     throw new HttpError(415, "unsupported_charset", "only charset=utf-8 is accepted", { received: charset });
   }
 }

@@ -27,8 +27,8 @@ export interface RunningTarget {
 /** Body limit of routes that take no files. */
 const CONTROL_BODY_BYTES = 64 * 1024;
 /** Room for the JSON around attached files, on top of maxBodyBytes. */
-export const ENVELOPE_BYTES = 64 * 1024;
-export const MAX_HEADER_BYTES = 16 * 1024;
+const ENVELOPE_BYTES = 64 * 1024;
+const MAX_HEADER_BYTES = 16 * 1024;
 
 const UNMATCHED_ROUTE = "unmatched";
 const UNPARSED_ROUTE = "unparsed";

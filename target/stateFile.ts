@@ -8,6 +8,9 @@ import { readFile, rename, stat, truncate, writeFile } from "node:fs/promises";
 import { z } from "zod";
 
 const FORMAT = "stampede-target-state/1";
+/** Above the largest real state (100,000 sessions with full histories, about 220 MB) and below
+ * V8's string limit; a bigger file is not one we wrote. */
+const MAX_STATE_BYTES = 256 * 1024 * 1024;
 
 const envelopeSchema = z
   .object({ format: z.literal(FORMAT), savedAt: z.number(), checksum: z.string(), payload: z.unknown() })
@@ -19,14 +22,15 @@ export type StateLoad<T> =
   | { status: "corrupt"; reason: string; setAside: string };
 
 export async function loadStateFile<S extends z.ZodTypeAny>(file: string, schema: S): Promise<StateLoad<z.infer<S>>> {
-  let raw: string;
+  let size: number;
   try {
-    raw = await readFile(file, "utf8");
+    size = (await stat(file)).size;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return { status: "missing" };
     throw error;
   }
-  const problem = findProblem(raw, schema);
+  const problem =
+    size > MAX_STATE_BYTES ? `larger than ${MAX_STATE_BYTES} bytes` : findProblem(await readFile(file, "utf8"), schema);
   if (typeof problem !== "string") return { status: "loaded", payload: problem.payload };
   const setAside = `${file}.corrupt-${Date.now()}`;
   await rename(file, setAside);

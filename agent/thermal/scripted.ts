@@ -12,6 +12,8 @@ export interface ScriptedCurve {
   spec: string;
   /** Ordered by strictly increasing `atMs`; the first is at 0. */
   points: CurvePoint[];
+  /** When set, the curve starts over every `repeatMs` (a heat-up / cool-down cycle). */
+  repeatMs?: number;
 }
 
 const TIME_UNITS_MS = { ms: 1, s: 1000, m: 60_000 } as const;
@@ -26,6 +28,8 @@ const TIME_UNITS_MS = { ms: 1, s: 1000, m: 60_000 } as const;
  * VALUE := degrees Celsius (70, 84.5, -3)  |  "fail"   (the read throws: a failed sensor)
  * TIME  := "0"  |  a number followed by "ms", "s" or "m"
  * ```
+ * A last item `repeat@TIME` (later than every point) makes the curve start over every TIME, so
+ * `70@0,86@4s,73@8s,repeat@12s` heats up and cools down every 12 s for as long as it runs.
  * Each value holds from its time until the next point's (a step curve, so a test knows exactly
  * what each poll reads); the last holds for ever. The first point must be at 0 and times must
  * strictly increase. Example: `70@0,85@5s,78@10s,74@15s` reads 70 °C for 5 s, then 85 °C
@@ -34,14 +38,25 @@ const TIME_UNITS_MS = { ms: 1, s: 1000, m: 60_000 } as const;
 export function parseScriptedCurve(spec: string): ScriptedCurve {
   const text = spec.trim();
   if (text === '') throw new Error('scripted curve is empty; expected e.g. 70@0,85@5s,74@15s');
-  const points = text.split(',').map((part, index) => parsePoint(part.trim(), index + 1));
+  const parts = text.split(',').map((part) => part.trim());
+  let repeatMs: number | undefined;
+  const last = parts.at(-1)!;
+  if (last.startsWith('repeat@')) {
+    repeatMs = parseTime(last.slice('repeat@'.length), last, parts.length);
+    parts.pop();
+  }
+  if (parts.length === 0) throw new Error(`scripted curve "${text}": a repeat needs at least one point before it`);
+  const points = parts.map((part, index) => parsePoint(part, index + 1));
   if (points[0].atMs !== 0) throw new Error(`scripted curve "${text}": the first point must be at time 0`);
   points.forEach((point, index) => {
     if (index > 0 && point.atMs <= points[index - 1].atMs) {
       throw new Error(`scripted curve "${text}": point ${index + 1} is not later than point ${index}`);
     }
   });
-  return { spec: text, points };
+  if (repeatMs !== undefined && repeatMs <= points.at(-1)!.atMs) {
+    throw new Error(`scripted curve "${text}": repeat@ must come after the last point`);
+  }
+  return { spec: text, points, repeatMs };
 }
 
 function parsePoint(part: string, position: number): CurvePoint {
@@ -100,7 +115,7 @@ export class ScriptedSensor implements Sensor {
 
   async read(): Promise<number> {
     const elapsedMs = this.now() - this.startedAt;
-    const point = curvePointAt(this.curve, elapsedMs);
+    const point = curvePointAt(this.curve, this.curve.repeatMs ? elapsedMs % this.curve.repeatMs : elapsedMs);
     if (point.celsius === 'fail') {
       throw new Error(`scripted sensor failure (curve ${this.curve.spec}, ${Math.round(elapsedMs)} ms in)`);
     }

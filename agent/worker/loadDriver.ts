@@ -30,6 +30,7 @@ export async function timeOperation(recorder: ShardRecorder, run: () => Promise<
   let outcome: OutcomeClass;
   let ok = false;
   let bytes = 0;
+  recorder.noteStart(Date.now());
   try {
     const result = await run();
     if (typeof result === 'number') {

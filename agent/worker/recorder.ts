@@ -9,6 +9,8 @@ import { OUTCOME_CLASSES, OUTCOME_INDEX, emptyOutcomes, type OutcomeClass, type 
 const MAX_KEYS = 50;
 const MAX_NAMED = 64;
 const NAME = /^[a-zA-Z0-9_.-]{1,60}$/;
+export const START_BUCKET_MS = 100;
+const MAX_START_BUCKETS = 36_000;
 
 export interface RecordedTotals {
   ops: number;
@@ -30,6 +32,8 @@ export class ShardRecorder {
   bytes = 0;
   /** Epoch ms of the first operation; per-second buckets count from it. */
   origin = 0;
+  /** Operation starts per START_BUCKET_MS, kept only when asked (the thermal suite proves blocking with them). */
+  private startCounts?: number[];
 
   recordOp(latencyUs: number, outcome: OutcomeClass, ok: boolean, bytes: number, nowMs: number): void {
     // Zero would be below the histogram's lowest discernible value; a sub-µs op is 1 µs here.
@@ -43,6 +47,18 @@ export class ShardRecorder {
       while (this.perSecondCounts.length <= second) this.perSecondCounts.push(0);
       this.perSecondCounts[second] += 1;
     }
+  }
+
+  trackStarts(): void {
+    this.startCounts = [];
+  }
+
+  noteStart(nowMs: number): void {
+    if (!this.startCounts) return;
+    const bucket = Math.floor((nowMs - this.origin) / START_BUCKET_MS);
+    if (bucket < 0 || bucket >= MAX_START_BUCKETS) return;
+    while (this.startCounts.length <= bucket) this.startCounts.push(0);
+    this.startCounts[bucket] += 1;
   }
 
   count(name: string, n: number): void {
@@ -86,6 +102,7 @@ export class ShardRecorder {
       errors: [...this.errors].map(([key, count]) => ({ key, count })),
       histogram: encoded,
       perSecond: this.perSecondCounts,
+      opStarts: this.startCounts ? { origin: this.origin, bucketMs: START_BUCKET_MS, counts: this.startCounts } : undefined,
     };
   }
 }

@@ -64,6 +64,7 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
   await waitUntil(task.startAtLocal);
   const startedAtLocal = Date.now();
   recorder.origin = startedAtLocal;
+  if (shard.params.trackOpStarts === true) recorder.trackStarts();
   const progress = () => {
     const now = Date.now();
     const blockedMs = gate.blockedMs(now);

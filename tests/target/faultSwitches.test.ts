@@ -139,7 +139,7 @@ describe("--provider-fail-rate", () => {
 
 describe("--slow-ms", () => {
   it("delays every non-admin request, and a normal target answers first", async () => {
-    const slow = await startTarget({ slowMs: 300, log: () => undefined });
+    const slow = await startTarget({ slowMs: 500, log: () => undefined });
     const normal = await startTarget({ log: () => undefined });
     const slowApi = new TargetClient(slow.url);
     const normalApi = new TargetClient(normal.url);
@@ -149,11 +149,11 @@ describe("--slow-ms", () => {
       const first = await firstToAnswer({ normal: normalApi.get("/ping"), slow: slowPing });
       assert.equal(first, "normal");
       await slowPing;
-      assert.ok(Date.now() - started >= 295, "the slow target answered early");
+      assert.ok(Date.now() - started >= 495, "the slow target answered early");
       // Admin routes stay fast, so a slowed target can still be steered.
       assert.equal(await firstToAnswer({ admin: slowApi.get("/admin/faults"), ping: slowApi.get("/ping") }), "admin");
       await slowApi.post("/admin/faults", { slowMs: 0 });
-      assert.equal(await firstToAnswer({ unslowed: slowApi.get("/ping"), normal: sleepThen(200, normalApi) }), "unslowed");
+      assert.equal(await firstToAnswer({ unslowed: slowApi.get("/ping"), normal: sleepThen(500, normalApi) }), "unslowed");
     } finally {
       await Promise.all([slowApi.close(), normalApi.close()]);
       await Promise.all([slow.close(), normal.close()]);

@@ -34,6 +34,18 @@ test('a scripted sensor plays its curve by elapsed time, each value held until t
   assert.match(sensor.describe(), /simulated/);
 });
 
+test('a repeating curve starts over every period', async () => {
+  const clock = { now: 0 };
+  const sensor = new ScriptedSensor(parseScriptedCurve('70@0,86@4s,73@8s,repeat@12s'), () => clock.now);
+  const readings: number[] = [];
+  for (const t of [0, 4_000, 8_000, 12_000, 16_500, 20_000, 24_100]) {
+    clock.now = t;
+    readings.push(await sensor.read());
+  }
+  assert.deepEqual(readings, [70, 86, 73, 70, 86, 73, 70]);
+  assert.throws(() => parseScriptedCurve('70@0,86@4s,repeat@4s'), /repeat@ must come after the last point/);
+});
+
 test('bad scripted curves say what is wrong', () => {
   assert.throws(() => parseScriptedCurve(''), /empty/);
   assert.throws(() => parseScriptedCurve('70@5s'), /first point must be at time 0/);
