@@ -19,6 +19,7 @@ import { createControlBlock, type ControlBlock } from './controlBlock.js';
 import type { OpStarts } from './thermal/windowAnalysis.js';
 import { readHostFacts, type HostFacts } from './hostInfo.js';
 import { RunLeases } from './runLeases.js';
+import { ThreadSlots } from './threadSlots.js';
 import { INSTALLED_SCENARIOS } from './scenarios/index.js';
 import { runDeliveredShard, type ShardRunnerDeps } from './shardRunner.js';
 import { STOP_REASONS, STOP_SLOTS } from './worker/gate.js';
@@ -62,8 +63,7 @@ export class AgentDaemon {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly control = createControlBlock();
   private closing = false;
-  private freeThreads: number;
-  private threadFreed?: () => void;
+  private readonly slots: ThreadSlots;
   private readonly startedAt = Date.now();
   readonly rejected: RejectedMessages;
 
@@ -71,7 +71,7 @@ export class AgentDaemon {
     this.log = options.log ?? ((line) => console.error(`[agent] ${line}`));
     this.agentId = sanitizeId(options.name ?? `${os.hostname()}-${process.pid}`);
     this.threads = options.threads ?? os.availableParallelism();
-    this.freeThreads = this.threads;
+    this.slots = new ThreadSlots(this.threads);
     this.rejected = new RejectedMessages(this.log);
   }
 
@@ -134,41 +134,31 @@ export class AgentDaemon {
       scenarios: INSTALLED_SCENARIOS,
       startedAt: this.startedAt,
       heartbeatAt: Date.now(),
-      busyShards: this.threads - this.freeThreads,
+      busyShards: this.threads - this.slots.available,
       thermal: this.thermal?.status(),
     };
     await this.kv.put(this.agentId, encode(message));
   }
 
-  private async takeThread(): Promise<void> {
-    while (this.freeThreads === 0) await new Promise<void>((resolve) => (this.threadFreed = resolve));
-    this.freeThreads -= 1;
-  }
-
-  private releaseThread(): void {
-    this.freeThreads += 1;
-    this.threadFreed?.();
-  }
-
   /** Pulls one shard at a time, only when a pool thread is free, so idle agents get the rest. */
   private async pullLoop(consumer: Consumer, deps: ShardRunnerDeps, emptyHistogram: string): Promise<void> {
     while (!this.closing) {
-      await this.takeThread();
+      await this.slots.take();
       if (this.closing) break;
       try {
         const msg = await consumer.next({ expires: 2000 });
         if (!msg || this.closing) {
           msg?.nak();
-          this.releaseThread();
+          this.slots.release();
           continue;
         }
         const job = runDeliveredShard(deps, msg, emptyHistogram).finally(() => {
           this.inFlight.delete(job);
-          this.releaseThread();
+          this.slots.release();
         });
         this.inFlight.add(job);
       } catch (error) {
-        this.releaseThread();
+        this.slots.release();
         if (this.closing) break;
         this.log(`pull failed: ${(error as Error).message}`);
         await sleep(1000);
@@ -182,7 +172,7 @@ export class AgentDaemon {
     this.closing = true;
     clearInterval(this.heartbeat);
     for (const stop of this.running) Atomics.store(stop, STOP_SLOTS.stop, STOP_REASONS.shutdown);
-    this.threadFreed?.();
+    this.slots.wakeAll();
     await Promise.race([Promise.allSettled([...this.inFlight]), sleep(15_000)]);
     this.thermal?.stop();
     await this.kv?.delete(this.agentId).catch(() => undefined);

@@ -1,23 +1,43 @@
 /**
  * Failure analysis and recommendations: each failed case is matched against known causes, from
- * the most specific evidence (a named threshold, lost shards) to the general (which outcome class
- * dominates). Recommendations follow from the causes found; none are printed for a clean run.
+ * the most specific evidence (lost shards, a crashed target, a named threshold) to the general
+ * (which outcome class dominates). Recommendations follow from the causes found; none are printed
+ * for a clean run.
  */
-import type { CaseReport, FailureFinding } from './report/types.js';
+import type { CaseReport, FailureFinding, ThresholdVerdict } from './report/types.js';
 
 interface Cause {
   cause: string;
   recommendation: string;
+  /** The evidence, in a few words, when the cause fits the case; undefined when it does not. */
   matches(report: CaseReport): string | undefined;
 }
 
-const failedThreshold = (report: CaseReport, metric: string | RegExp) =>
-  report.thresholds.find((t) => !t.passed && (typeof metric === 'string' ? t.metric === metric : metric.test(t.metric)));
+type OutcomeClass = keyof CaseReport['metrics']['outcomes'];
 
-const share = (report: CaseReport, cls: keyof CaseReport['metrics']['outcomes']) =>
-  report.metrics.requests > 0 ? report.metrics.outcomes[cls] / report.metrics.requests : 0;
+const failedThreshold = (report: CaseReport, metric: RegExp): ThresholdVerdict | undefined =>
+  report.thresholds.find((t) => !t.passed && metric.test(t.metric));
+
+const thresholdDetail = (t: ThresholdVerdict | undefined): string | undefined =>
+  t ? `${t.metric} = ${t.actual ?? 'not reported'} (limit ${t.op} ${t.value})` : undefined;
+
+/** A cause that is exactly "this threshold failed". */
+const byThreshold = (metric: RegExp) => (r: CaseReport) => thresholdDetail(failedThreshold(r, metric));
+
+const share = (report: CaseReport, cls: OutcomeClass) => (report.metrics.requests > 0 ? report.metrics.outcomes[cls] / report.metrics.requests : 0);
 
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
+
+const errorCount = (report: CaseReport, key: string) => report.errors.find((e) => e.key === key)?.count ?? 0;
+
+/** The failing outcome class with the largest share (at least 10%), so an injected fault does not mask the real one. */
+function dominantFailure(report: CaseReport): OutcomeClass | undefined {
+  const classes: OutcomeClass[] = ['timeout', 'conn_error', '5xx'];
+  const [top] = classes.filter((c) => share(report, c) >= 0.1).sort((a, b) => share(report, b) - share(report, a));
+  return top;
+}
+
+const dominated = (cls: OutcomeClass, what: string) => (r: CaseReport) => (dominantFailure(r) === cls ? `${pct(share(r, cls))} of operations ${what}` : undefined);
 
 const CAUSES: Cause[] = [
   {
@@ -26,64 +46,116 @@ const CAUSES: Cause[] = [
     matches: (r) => (r.shards.some((s) => s.state === 'lost') ? r.shards.filter((s) => s.state === 'lost').map((s) => `${s.shardId}: ${s.note ?? 'lost'}`).join('; ') : undefined),
   },
   {
+    cause: 'target crashed',
+    recommendation: 'The target stopped answering during the case (connections refused, or no answer afterwards): it must answer bad, oversized or abandoned requests with a 4xx and never let one take the process down; run it under a supervisor that restarts it.',
+    matches: (r) => {
+      const refused = errorCount(r, 'ECONNREFUSED');
+      const dead = failedThreshold(r, /^gauge\.aliveAfter$/);
+      if (!dead && refused === 0) return undefined;
+      return [dead ? 'the target did not answer after the case' : '', refused > 0 ? `${refused} connection(s) refused` : ''].filter(Boolean).join('; ');
+    },
+  },
+  {
     cause: 'scenario failure',
-    recommendation: 'A scenario stopped with an error before finishing its load: read the shard note; it usually means the target answered in a shape the scenario did not expect.',
+    recommendation: 'A scenario stopped with an error before finishing its load: read the shard note; it usually means the target answered in a shape the scenario did not expect, or a parameter in the config is wrong.',
     matches: (r) => r.shards.find((s) => s.status === 'failed')?.note,
   },
   {
     cause: 'session cap broken',
     recommendation: 'Live sessions exceeded the cap: make session clean-up evict the least recently used sessions when the cap is reached, not on a timer only.',
-    matches: (r) => {
-      const t = failedThreshold(r, /^gauge\.(liveSessions|maxLiveSessions)/);
-      return t ? `${t.metric} = ${t.actual} (limit ${t.op} ${t.value})` : undefined;
-    },
+    matches: byThreshold(/^gauge\.(liveSessions|sessionPeak)$/),
   },
   {
     cause: 'memory trend',
-    recommendation: 'Memory grows with operations: look for caches or listeners that keep per-request data; compare heap snapshots before and after the run.',
+    recommendation: 'Memory grows with operations: look for caches, buffers or listeners that keep per-request data; compare heap snapshots before and after the run.',
+    matches: byThreshold(/^gauge\.rss(SlopeBytesPerOp|GrowthBytes)$/),
+  },
+  {
+    cause: 'memory limit exceeded',
+    recommendation: 'The target\'s resident memory went past the limit (STRESS_TEST_MEMORY_LIMIT): stream large inputs instead of buffering them whole, and bound what is held per request.',
+    matches: byThreshold(/^gauge\.peakRssBytes$/),
+  },
+  {
+    cause: 'large inputs not handled',
+    recommendation: 'Inputs the target is specified to take were refused or dropped: raise its input size limit to cover them, or stream uploads.',
     matches: (r) => {
-      const t = failedThreshold(r, /^gauge\.(rss|heap|memory)/i);
-      return t ? `${t.metric} = ${t.actual} (limit ${t.op} ${t.value})` : undefined;
+      const t = failedThreshold(r, /^gauge\.largestHandledBytes$/);
+      const refused = r.metrics.counters.refusedInputs ?? 0;
+      return t ? `${thresholdDetail(t)}${refused > 0 ? `; ${refused} input(s) refused` : ''}` : undefined;
     },
   },
   {
+    cause: 'input limit not enforced',
+    recommendation: 'Inputs past the size limit were accepted: check the size before buffering the body and answer 413.',
+    matches: (r) => (r.metrics.counters.acceptedOversize > 0 ? `${r.metrics.counters.acceptedOversize} oversized input(s) accepted` : undefined),
+  },
+  {
+    cause: 'data corrupted',
+    recommendation: 'Answers differed from what was sent: check every decode/encode step for the right charset (UTF-8 end to end, base64 for binary) and never truncate inside a character.',
+    matches: byThreshold(/^counter\.corrupted$/),
+  },
+  {
+    cause: 'corrupted session served',
+    recommendation: 'A session whose stored state failed its integrity check was served as if intact: verify session state on load and reset or refuse it.',
+    matches: byThreshold(/^counter\.corruptServed$/),
+  },
+  {
+    cause: 'tool results wrong',
+    recommendation: 'Concurrent tool calls returned wrong results or lost writes: serialise calls on the same file and write whole files by rename.',
+    matches: byThreshold(/^counter\.(mismatches|lostAppends)$/),
+  },
+  {
     cause: 'unhandled malformed input',
-    recommendation: 'Malformed requests were not answered with a 4xx: validate input at the boundary and return a JSON error instead of failing or crashing.',
+    recommendation: 'Malformed requests were not answered with a 4xx: validate input at the boundary and return a JSON error instead of failing.',
+    matches: byThreshold(/^counter\.unhandled$/),
+  },
+  {
+    cause: 'malformed input accepted',
+    recommendation: 'Malformed input was accepted instead of refused (for a config document: the config in force changed): validate the whole input at the boundary before applying any of it, and answer 4xx.',
     matches: (r) => {
-      const t = failedThreshold(r, /^(counter\.unhandled|gauge\.aliveAfter)/);
-      return t ? `${t.metric} = ${t.actual} (limit ${t.op} ${t.value})` : undefined;
+      const { accepted = 0, configAccepted = 0, configChanged = 0 } = r.metrics.counters;
+      if (!failedThreshold(r, /^successRate$/) || accepted + configAccepted + configChanged === 0) return undefined;
+      return configAccepted + configChanged > 0 ? `${configAccepted} config document(s) accepted, config changed ${configChanged} time(s)` : `${accepted} malformed input(s) answered 2xx`;
     },
   },
   {
     cause: 'timeouts cascading',
-    recommendation: 'Requests time out: give each provider call a deadline shorter than the client timeout and fall back early instead of waiting out every provider in turn.',
-    matches: (r) => (share(r, 'timeout') >= 0.1 ? `${pct(share(r, 'timeout'))} of requests timed out` : undefined),
+    recommendation: 'Provider timeouts add up along the fallback chain: give the whole chain a deadline shorter than the client\'s, fail over before a provider\'s full timeout, and skip providers that just timed out.',
+    matches: (r) => {
+      const timeouts = r.metrics.counters.providerTimeouts ?? 0;
+      const t = failedThreshold(r, /^(successRate|meanMs|p\d+Ms|maxMs)$/);
+      return t && timeouts > 0 ? `${timeouts} provider timeout(s) along the chain; ${thresholdDetail(t)}` : undefined;
+    },
+  },
+  {
+    cause: 'requests timed out',
+    recommendation: 'Requests got no answer within the client timeout: find where they queue (a slow dependency, a blocked event loop) and bound that wait below the client timeout.',
+    matches: dominated('timeout', 'timed out'),
   },
   {
     cause: 'connection failures',
     recommendation: 'Connections were refused or reset: check that the target stays up under this load and that its connection backlog and file-handle limits are high enough.',
-    matches: (r) => (share(r, 'conn_error') >= 0.1 ? `${pct(share(r, 'conn_error'))} of requests failed to connect or were reset` : undefined),
+    matches: dominated('conn_error', 'failed to connect or were reset'),
   },
   {
     cause: 'provider chain exhausted',
     recommendation: 'The target answered 5xx: every provider in the fallback chain failed; add a local fallback or retry with back-off before giving up.',
-    matches: (r) => (share(r, '5xx') >= 0.1 ? `${pct(share(r, '5xx'))} of requests answered 5xx` : undefined),
+    matches: dominated('5xx', 'answered 5xx'),
+  },
+  {
+    cause: 'admin action had no effect',
+    recommendation: 'The case changed the target through an admin hook but saw no effect (no fallback, no switch, no health flip): check that the hook changes the live state, not only a stored copy.',
+    matches: byThreshold(/^counter\.(fallbackAnswers|switches|healthFlips|providerTimeouts)$/),
   },
   {
     cause: 'slow responses',
     recommendation: 'Latency exceeds its limit: profile the slowest route under this concurrency; queueing in front of a single slow dependency is the usual cause.',
-    matches: (r) => {
-      const t = failedThreshold(r, /Ms$/);
-      return t ? `${t.metric} = ${t.actual} ms (limit ${t.op} ${t.value})` : undefined;
-    },
+    matches: byThreshold(/Ms$/),
   },
   {
     cause: 'threshold not met',
-    recommendation: 'A threshold failed without a more specific cause: read the case\'s errors and outcome classes in the report.',
-    matches: (r) => {
-      const t = r.thresholds.find((x) => !x.passed);
-      return t ? `${t.metric} = ${t.actual ?? 'not reported'} (limit ${t.op} ${t.value})` : undefined;
-    },
+    recommendation: "A threshold failed without a more specific cause: read the case's errors and outcome classes in the report.",
+    matches: (r) => thresholdDetail(r.thresholds.find((x) => !x.passed)),
   },
 ];
 
@@ -96,10 +168,13 @@ export function analyseFailures(cases: readonly CaseReport[]): { findings: Failu
       findings.push({ caseId: report.id, cause: 'did not finish', detail: report.note ?? 'interrupted' });
       continue;
     }
-    const cause = CAUSES.find((c) => c.matches(report) !== undefined);
-    if (!cause) continue;
-    findings.push({ caseId: report.id, cause: cause.cause, detail: cause.matches(report)! });
-    recommendations.add(cause.recommendation);
+    for (const cause of CAUSES) {
+      const detail = cause.matches(report);
+      if (detail === undefined) continue;
+      findings.push({ caseId: report.id, cause: cause.cause, detail });
+      recommendations.add(cause.recommendation);
+      break;
+    }
   }
   return { findings, recommendations: [...recommendations] };
 }

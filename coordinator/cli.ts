@@ -10,7 +10,7 @@ import { checkNatsUrl } from '../shared/bus.js';
 import { loadConfig } from '../shared/config.js';
 import { EXIT, StampedeError, UsageError, exitCodeOf } from '../shared/errors.js';
 import { listAgents } from './agentsCommand.js';
-import { envConcurrency, envTimeoutSec } from './env.js';
+import { envConcurrency, envMemoryLimitBytes, envTimeoutSec } from './env.js';
 import { body, collect, durationMs, header, httpUrl, positiveNumber, wholeNumber } from './flags.js';
 import { renderLoadSummary } from './report/loadSummary.js';
 import { progressLine } from './progressLine.js';
@@ -100,6 +100,15 @@ addCommonOptions(
   if (concurrency !== undefined) {
     const c = config.cases.get('concurrency.high_concurrent_requests');
     if (c) config.cases.set('concurrency.high_concurrent_requests', { ...c, load: { ...c.load, connections: concurrency, requests: concurrency } });
+  }
+  const memoryLimit = envMemoryLimitBytes();
+  if (memoryLimit !== undefined) {
+    // Every memory case samples the target's peak RSS; the limit replaces its configured bound.
+    for (const [id, c] of config.cases) {
+      if (!id.startsWith('memory.')) continue;
+      const others = c.thresholds.filter((t) => t.metric !== 'gauge.peakRssBytes');
+      config.cases.set(id, { ...c, thresholds: [...others, { metric: 'gauge.peakRssBytes', op: '<=', value: memoryLimit, description: 'target resident memory under STRESS_TEST_MEMORY_LIMIT' }] });
+    }
   }
   log(`suites: ${selection.suites.join(', ')}${selection.skipped.map((s) => `; skipping ${s.suite} (${s.reason})`).join('')}`);
   const outcome = await executeRun({

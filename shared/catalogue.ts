@@ -40,7 +40,7 @@ const cases: TestCaseDefinition[] = [
   { suite: 'thermal', name: 'recovery_cycles', title: 'Heat-up / cool-down cycles resume work', scenario: 'http', split: 'single', needs: 'thermal' },
   { suite: 'thermal', name: 'thermal_aware_operations', title: 'Throughput follows temperature', scenario: 'http', split: 'single', needs: 'thermal' },
   { suite: 'network', name: 'timeout_cascades', title: 'Providers time out one after another', scenario: 'timeout_cascade', split: 'single', needs: 'http' },
-  { suite: 'network', name: 'intermittent_connectivity', title: '30% of connections fail', scenario: 'intermittent', split: 'load', needs: 'http' },
+  { suite: 'network', name: 'intermittent_connectivity', title: '30% of connections fail', scenario: 'http', split: 'load', needs: 'http' },
   { suite: 'network', name: 'provider_health_oscillation', title: 'Provider health flips rapidly', scenario: 'health_oscillation', split: 'single', needs: 'http' },
   { suite: 'edges', name: 'malformed_input_stress', title: 'Malformed input kinds handled gracefully', scenario: 'malformed_inputs', split: 'single', needs: 'http' },
   { suite: 'edges', name: 'resource_exhaustion', title: 'Many open connections and slow clients', scenario: 'connection_exhaustion', split: 'single', needs: 'http' },

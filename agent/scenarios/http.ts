@@ -4,31 +4,40 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Scenario } from '../../shared/scenario.js';
-import { TargetClient } from '../worker/httpClient.js';
+import { intParam, ScenarioParamError, stringParam } from './support/params.js';
+import { prepare, withClient } from './support/targetClient.js';
 
-function stringParam(params: Record<string, unknown>, name: string, fallback: string): string {
-  const v = params[name];
-  return typeof v === 'string' ? v : fallback;
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
+
+function headersParam(params: Record<string, unknown>): Record<string, string> {
+  const raw = params.headers ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || Object.values(raw).some((v) => typeof v !== 'string')) {
+    throw new ScenarioParamError('headers', 'an object of header names to string values', raw);
+  }
+  return Object.fromEntries(Object.entries(raw as Record<string, string>).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
 export const httpScenario: Scenario = async (ctx) => {
   const params = ctx.params as Record<string, unknown>;
   const json = params.json;
-  const body = json !== undefined ? JSON.stringify(json) : typeof params.body === 'string' ? params.body : undefined;
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries((params.headers as Record<string, unknown> | undefined) ?? {})) {
-    if (typeof v === 'string') headers[k.toLowerCase()] = v;
-  }
+  if (params.body !== undefined && typeof params.body !== 'string') throw new ScenarioParamError('body', 'a string', params.body);
+  const body = json !== undefined ? JSON.stringify(json) : (params.body as string | undefined);
+  const headers = headersParam(params);
   if (json !== undefined) headers['content-type'] ??= 'application/json';
-  const expect = typeof params.expectStatus === 'number' ? params.expectStatus : undefined;
-  const client = new TargetClient(ctx.target, ctx.load.connections, typeof params.requestTimeoutMs === 'number' ? params.requestTimeoutMs : 10_000);
-  const options: Dispatcher.RequestOptions = {
-    method: stringParam(params, 'method', body === undefined ? 'GET' : 'POST') as Dispatcher.HttpMethod,
-    path: client.pathOf(stringParam(params, 'path', '/')),
-    headers,
-    body,
-  };
-  try {
+  const method = stringParam(params, 'method', body === undefined ? 'GET' : 'POST').toUpperCase();
+  if (!METHODS.includes(method)) throw new ScenarioParamError('method', `one of ${METHODS.join(', ')}`, params.method);
+  const expect = params.expectStatus === undefined ? undefined : intParam(params, 'expectStatus', 200, { min: 100, max: 599 });
+  // A new connection per request makes a per-connection network fault hit every request alike.
+  const fresh = params.newConnectionPerRequest ?? false;
+  if (typeof fresh !== 'boolean') throw new ScenarioParamError('newConnectionPerRequest', 'true or false', fresh);
+  await withClient(ctx, async (client) => {
+    const options: Dispatcher.RequestOptions = prepare(client, {
+      method: method as Dispatcher.HttpMethod,
+      path: stringParam(params, 'path', '/'),
+      body,
+      headers,
+      fresh,
+    });
     await ctx.runLoad(async () => {
       const response = await client.pool.request(options);
       const length = Number(response.headers['content-length'] ?? 0);
@@ -36,7 +45,5 @@ export const httpScenario: Scenario = async (ctx) => {
       const status = response.statusCode;
       return { status, ok: expect !== undefined ? status === expect : status < 400, bytes: length };
     });
-  } finally {
-    await client.close();
-  }
+  });
 };

@@ -4,7 +4,8 @@
  * shard's gauges, so the thermal suite is judged by ordinary thresholds:
  * - opsStartedWhileHot: operation starts inside a blocked interval (must be 0);
  * - missedResumes: blocks whose readings fell to the resume limit without a resume;
- * - opsAfterLastResume: work continued after the last resume;
+ * - stalledResumes: resumes after which no operation started (before the next block or within
+ *   RESUME_WORK_MS), ignoring a resume in the last RESUME_WORK_MS of the window;
  * - throttledThroughputRatio: start rate while throttled over the rate while running freely.
  */
 import type { ThermalReport } from '../../shared/protocol.js';
@@ -15,6 +16,9 @@ export interface OpStarts {
   bucketMs: number;
   counts: readonly number[];
 }
+
+/** How soon after a resume work must be seen again. */
+export const RESUME_WORK_MS = 3000;
 
 interface Interval {
   from: number;
@@ -55,8 +59,12 @@ export function analyseThermalWindow(report: ThermalReport, starts: OpStarts, en
     if (cooled && !events.some((e) => e.type === 'resume' && e.t >= iv.from && e.t <= cooled.t)) missedResumes += 1;
   }
 
-  const lastResume = events.filter((e) => e.type === 'resume').at(-1);
-  const opsAfterLastResume = lastResume ? starts.counts.reduce((sum, n, i) => (bucketStart(i) >= lastResume.t ? sum + n : sum), 0) : 0;
+  const startsBetween = (from: number, to: number) => starts.counts.reduce((sum, n, i) => (bucketStart(i) >= from && bucketStart(i) < to ? sum + n : sum), 0);
+  let stalledResumes = 0;
+  for (const resume of events.filter((e) => e.type === 'resume' && e.t <= endMs - RESUME_WORK_MS)) {
+    const nextBlock = events.find((e) => e.type === 'block' && e.t > resume.t)?.t ?? Infinity;
+    if (startsBetween(resume.t, Math.min(nextBlock, resume.t + RESUME_WORK_MS)) === 0) stalledResumes += 1;
+  }
 
   // Start rate per governor state; each bucket takes the state of the latest sample before it.
   const time = { running: 0, throttled: 0, blocked: 0 };
@@ -76,7 +84,7 @@ export function analyseThermalWindow(report: ThermalReport, starts: OpStarts, en
     sensorFaults: events.filter((e) => e.type === 'sensor_fault').length,
     opsStartedWhileHot,
     missedResumes,
-    opsAfterLastResume,
+    stalledResumes,
   };
   const running = rate('running');
   const throttled = rate('throttled');

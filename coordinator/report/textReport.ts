@@ -20,6 +20,8 @@ function caseBlock(c: CaseReport): string[] {
   if (c.metrics.requests > 0) {
     lines.push(`         ${c.metrics.requests} operations, ${fmt(c.metrics.successRate, 2)}% ok, ${fmt(c.metrics.requestsPerSec)} ops/s over ${c.shards.length} shard(s)`);
   }
+  const named = [...Object.entries(c.metrics.counters), ...Object.entries(c.metrics.gauges)];
+  if (named.length > 0) lines.push(`         measured: ${named.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
   const retried = c.shards.filter((s) => s.attempts.length > 1);
   for (const s of retried) lines.push(`         shard ${s.shardId} ran ${s.attempts.length} times: ${s.attempts.map((a) => `#${a.attempt} ${a.agentId} (${a.status ?? 'running'})`).join(', ')}`);
   return lines;

@@ -4,12 +4,10 @@
  * (it stops sending requests within 5 s, as the target's own arrival times show).
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
+import { readJsonReport, readTextReport } from '../helpers/reports.js';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
-import type { RunReport } from '../../coordinator/report/types.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import { COORDINATOR_CLI, FAST_CLUSTER, startAgent, startProcess, tempConfig, type RunningProcess } from '../helpers/processes.js';
 
@@ -28,11 +26,6 @@ after(async () => {
   await nats.stop();
 });
 
-function readReport(dir: string): RunReport {
-  const file = readdirSync(dir).find((f) => f.startsWith('stress_test_results_') && f.endsWith('.json'));
-  assert.ok(file, `no JSON report in ${dir}`);
-  return JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as RunReport;
-}
 
 test('SIGKILL of an agent mid-shard: the shard runs again on another agent and is counted once', async () => {
   const victim = await startAgent(nats.url, 'victim');
@@ -46,7 +39,7 @@ test('SIGKILL of an agent mid-shard: the shard runs again on another agent and i
   const code = await coordinator.exited;
   assert.equal(code, 0, coordinator.output());
 
-  const report = readReport(dir);
+  const report = readJsonReport(dir);
   const c = report.suites[0].testCases[0];
   assert.equal(c.verdict, 'passed');
   assert.ok(c.shards.every((s) => s.state === 'done'), 'every shard finished');
@@ -60,7 +53,7 @@ test('SIGKILL of an agent mid-shard: the shard runs again on another agent and i
   assert.ok(target.total() > c.metrics.requests, 'the dead attempt did send requests that were not counted');
   const lost = report.agents.find((a) => a.agentId === 'victim');
   assert.ok(lost?.lostAt, 'the report names the lost agent');
-  assert.match(readFileSync(path.join(dir, readdirSync(dir).find((f) => f.endsWith('.txt'))!), 'utf8'), /victim \([^)]*LOST at/);
+  assert.match(readTextReport(dir), /victim \([^)]*LOST at/);
   await survivor.stop();
 });
 

@@ -3,13 +3,11 @@
  * must equal the count the target itself served, and garbage on the bus must not hurt anyone.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
+import { readJsonReport, readTextReport } from '../helpers/reports.js';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
-import type { RunReport } from '../../coordinator/report/types.js';
 import { SUBJECTS } from '../../shared/protocol.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import { FAST_CLUSTER, runCoordinator, startAgent, tempConfig, type RunningProcess } from '../helpers/processes.js';
@@ -30,18 +28,13 @@ after(async () => {
   await nats.stop();
 });
 
-function readReport(dir: string): RunReport {
-  const file = readdirSync(dir).find((f) => f.startsWith('stress_test_results_') && f.endsWith('.json'));
-  assert.ok(file, `no JSON report in ${dir}`);
-  return JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as RunReport;
-}
 
 test('a 3-agent run counts exactly the requests the target served', async () => {
   const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
   const served = target.total();
   const run = await runCoordinator(['load', '--nats', nats.url, '--agents', '3', '--config', file, '--url', `${target.url}/hello`, '--connections', '9', '--requests', '4500', '--duration', '30s', '--reports-dir', dir]);
   assert.equal(run.code, 0, run.output);
-  const report = readReport(dir);
+  const report = readJsonReport(dir);
   const c = report.suites[0].testCases[0];
   assert.equal(c.metrics.requests, 4500);
   assert.equal(target.total() - served, c.metrics.requests, 'target count equals report total');
@@ -52,7 +45,7 @@ test('a 3-agent run counts exactly the requests the target served', async () => 
   assert.equal(c.metrics.latency.count, 4500, 'merged histogram holds every request');
   assert.ok(c.shards.every((s) => typeof s.startSkewMs === 'number'), 'each shard records its start skew');
   assert.match(run.stdout, /4500 requests/);
-  assert.match(readFileSync(path.join(dir, readdirSync(dir).find((f) => f.endsWith('.txt'))!), 'utf8'), /Performance metrics/);
+  assert.match(readTextReport(dir), /Performance metrics/);
 });
 
 test('agents survive garbage on the bus and still run the next job', async () => {
@@ -68,7 +61,7 @@ test('agents survive garbage on the bus and still run the next job', async () =>
   const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
   const run = await runCoordinator(['load', '--nats', nats.url, '--agents', '3', '--config', file, '--url', `${target.url}/`, '--connections', '3', '--requests', '300', '--reports-dir', dir]);
   assert.equal(run.code, 0, run.output);
-  assert.equal(readReport(dir).suites[0].testCases[0].metrics.requests, 300);
+  assert.equal(readJsonReport(dir).suites[0].testCases[0].metrics.requests, 300);
   for (const agent of agents) assert.equal(agent.child.exitCode, null, 'agent still running');
   const rejections = agents.reduce((n, a) => n + (a.output().match(/rejected message on stampede\.work\.http\.garbage/g)?.length ?? 0), 0);
   assert.equal(rejections, garbage.length, 'every garbage shard was rejected (and logged) by some agent');

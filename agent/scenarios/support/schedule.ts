@@ -20,7 +20,7 @@ export async function loadWithSchedule(
   const started = Date.now();
   let loadDone = false;
   const script = async () => {
-    for (const step of steps) {
+    for (const step of [...steps].sort((a, b) => a.at - b.at)) {
       const wait = started + step.at * ctx.load.durationMs - Date.now();
       if (!(await ctx.sleep(Math.max(0, wait))) || loadDone) return;
       await step.run();

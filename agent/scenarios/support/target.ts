@@ -43,13 +43,13 @@ export async function requireRoute(ctx: ScenarioContext, method: 'GET' | 'POST',
 export async function adminCall(ctx: ScenarioContext, path: string, json: unknown = {}): Promise<unknown> {
   const answer = await ctx.http({ method: 'POST', path, json, timeoutMs: PROBE_TIMEOUT_MS * 2 });
   if (answer.status < 200 || answer.status >= 300) throw new Error(`POST ${path} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
-  return jsonOf(answer);
+  return jsonOf(answer.body);
 }
 
 /** GET of a JSON document that must be there; a missing route skips the case. */
 export async function readJson(ctx: ScenarioContext, path: string): Promise<Record<string, unknown>> {
   const answer = await requireRoute(ctx, 'GET', path);
-  const body = jsonOf(answer);
+  const body = jsonOf(answer.body);
   if (answer.status !== 200 || !isRecord(body)) throw new Error(`GET ${path} answered ${answer.status} without a JSON object: ${answer.body.slice(0, 200)}`);
   return body;
 }

@@ -67,10 +67,10 @@ export async function send(client: TargetClient, options: Dispatcher.RequestOpti
   return { status: response.statusCode, text, bytes: Buffer.byteLength(text) };
 }
 
-/** The answer's JSON body, or undefined when it is not JSON. */
-export function jsonOf(answer: Pick<Answer, 'text'>): unknown {
+/** A body parsed as JSON, or undefined when it is not JSON. */
+export function jsonOf(text: string): unknown {
   try {
-    return JSON.parse(answer.text);
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

@@ -1,0 +1,31 @@
+/**
+ * concurrency.provider_cascade_failures: steady load while the providers at the head of the
+ * fallback chain go down one after another (primary, then secondary). Every shard loads; only
+ * shard 0 flips providers, and it puts them back up when the load ends.
+ */
+import type { Scenario } from '../../../shared/scenario.js';
+import { numberListParam, ScenarioParamError } from '../support/params.js';
+import { processOperation } from '../support/processOp.js';
+import { loadWithSchedule } from '../support/schedule.js';
+import { providerChain, requireProviderHook, restoreProviders, setProviderState } from '../support/target.js';
+import { withClient } from '../support/targetClient.js';
+
+export const providerCascadeScenario: Scenario = async (ctx) => {
+  const failAt = numberListParam(ctx.params, 'failAt', [1 / 3, 2 / 3], { min: 0, max: 1 });
+  const chain = await providerChain(ctx);
+  if (failAt.length >= chain.length) {
+    throw new ScenarioParamError('failAt', `fewer entries than the target's ${chain.length} providers (the last one must stay up)`, failAt);
+  }
+  await requireProviderHook(ctx, chain);
+  const failing = chain.slice(0, failAt.length);
+  const acting = ctx.shard.index === 0;
+  await withClient(ctx, (client) => {
+    const op = processOperation(ctx, client);
+    return loadWithSchedule(
+      ctx,
+      () => ctx.runLoad(op),
+      acting ? failing.map((provider, i) => ({ at: failAt[i], run: () => setProviderState(ctx, provider, { state: 'down' }) })) : [],
+      () => (acting ? restoreProviders(ctx, failing) : Promise.resolve()),
+    );
+  });
+};

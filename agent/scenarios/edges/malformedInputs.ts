@@ -1,0 +1,47 @@
+/**
+ * edges.malformed_input_stress: cycles through the malformed kinds. Graceful = a 4xx answer; a 2xx
+ * means the input was accepted (counted, not graceful); a 5xx, a dropped connection or no answer is
+ * unhandled. Unhandled kinds are recorded as errors by name, so the report says which ones.
+ */
+import type { Scenario } from '../../../shared/scenario.js';
+import { errorCode } from '../../../shared/outcomes.js';
+import { choiceListParam } from '../support/params.js';
+import { rawExchange, rawTargetOf } from '../support/rawHttp.js';
+import { recordAliveAfter } from '../support/target.js';
+import { prepare, requestTimeoutOf, send, withClient } from '../support/targetClient.js';
+import { MALFORMED_KIND_NAMES, MALFORMED_KINDS } from './malformedKinds.js';
+
+export const malformedInputsScenario: Scenario = async (ctx) => {
+  const kinds = choiceListParam(ctx.params, 'kinds', MALFORMED_KIND_NAMES);
+  const timeoutMs = requestTimeoutOf(ctx);
+  const raw = rawTargetOf(ctx);
+  for (const name of ['graceful', 'accepted', 'unhandled']) ctx.count(name, 0);
+  ctx.gauge('kinds', kinds.length);
+  await withClient(ctx, async (client) => {
+    const senders = kinds.map((name): [string, () => Promise<number>] => {
+      const kind = MALFORMED_KINDS[name];
+      if ('raw' in kind) {
+        const bytes = kind.raw(raw.basePath);
+        return [name, () => rawExchange(raw, bytes, timeoutMs)];
+      }
+      const options = prepare(client, kind.shape);
+      return [name, () => send(client, options).then((a) => a.status)];
+    });
+    await ctx.runLoad(async (index) => {
+      const [name, sendKind] = senders[index % senders.length];
+      let status: number;
+      try {
+        status = await sendKind();
+      } catch (error) {
+        ctx.count('unhandled');
+        ctx.error(`unhandled ${name}: ${errorCode(error)}`);
+        throw error;
+      }
+      const graceful = status >= 400 && status < 500;
+      ctx.count(graceful ? 'graceful' : status < 400 ? 'accepted' : 'unhandled');
+      if (!graceful) ctx.error(`${status < 400 ? 'accepted' : 'unhandled'} ${name}: HTTP ${status}`);
+      return { status, ok: graceful };
+    });
+  });
+  await recordAliveAfter(ctx);
+};

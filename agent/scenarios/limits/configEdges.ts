@@ -1,0 +1,63 @@
+/**
+ * limits.config_edge_cases: malformed config documents posted to the target's config endpoint. A
+ * document is handled when it is refused with a 4xx and the config in force afterwards is the one
+ * before it (same version, same content). An accepted document is counted, and the original
+ * config is put back at the end so later cases see the target as it was.
+ */
+import type { Dispatcher } from 'undici';
+import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
+import { errorCode } from '../../../shared/outcomes.js';
+import { pathParam } from '../support/params.js';
+import { adminCall, readJson, recordAliveAfter } from '../support/target.js';
+import { isRecord, jsonOf, prepare, send, withClient } from '../support/targetClient.js';
+import { malformedConfigs } from './configDocuments.js';
+
+interface ConfigState {
+  version: unknown;
+  text: string;
+}
+
+async function configState(ctx: ScenarioContext, path: string): Promise<ConfigState & { config: Record<string, unknown> }> {
+  const doc = await readJson(ctx, path);
+  if (!isRecord(doc.config)) throw new Error(`GET ${path}: expected the config in force under "config", got ${JSON.stringify(doc).slice(0, 200)}`);
+  return { version: doc.version, text: JSON.stringify(doc.config), config: doc.config };
+}
+
+export const configEdgesScenario: Scenario = async (ctx) => {
+  const path = pathParam(ctx.params, 'configPath', '/config');
+  const original = await configState(ctx, path);
+  for (const name of ['rejected', 'configAccepted', 'configChanged', 'unhandled']) ctx.count(name, 0);
+  let accepted = false;
+  try {
+    await withClient(ctx, async (client) => {
+      const documents = Object.entries(malformedConfigs(original.config)).map(([name, doc]): [string, Dispatcher.RequestOptions] => [
+        name,
+        prepare(client, 'json' in doc ? { path, json: doc.json } : { path, method: 'POST', body: doc.text, contentType: 'application/json' }),
+      ]);
+      const readBack = prepare(client, { path });
+      await ctx.runLoad(async (index) => {
+        const [name, request] = documents[index % documents.length];
+        let status: number;
+        let after;
+        try {
+          status = (await send(client, request)).status;
+          after = jsonOf((await send(client, readBack)).text);
+        } catch (error) {
+          ctx.count('unhandled');
+          ctx.error(`unhandled ${name}: ${errorCode(error)}`);
+          throw error;
+        }
+        const rejected = status >= 400 && status < 500;
+        const kept = isRecord(after) && after.version === original.version && JSON.stringify(after.config) === original.text;
+        if (status < 300) accepted = true;
+        ctx.count(rejected ? 'rejected' : status < 300 ? 'configAccepted' : 'unhandled');
+        if (!kept) ctx.count('configChanged');
+        if (!rejected || !kept) ctx.error(`${name}: HTTP ${status}${kept ? '' : ', config changed'}`);
+        return { status, ok: rejected && kept };
+      });
+    });
+  } finally {
+    if (accepted) await adminCall(ctx, path, original.config);
+  }
+  await recordAliveAfter(ctx);
+};

@@ -1,0 +1,58 @@
+/**
+ * limits.system_recovery: the target restarts through its admin hook — cleanly, then with its
+ * state file truncated, then filled with garbage — and after each restart it must answer a
+ * prompt. After a clean restart a session opened before it must still be there.
+ */
+import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
+import { errorCode } from '../../../shared/outcomes.js';
+import { adminCall, recordAliveAfter, requireRoute } from '../support/target.js';
+import { isRecord, prepare, send, withClient, type Answer } from '../support/targetClient.js';
+import type { TargetClient } from '../../worker/httpClient.js';
+
+const RESTART_HOOK = '/admin/restart';
+const RESTARTS = [undefined, 'truncate', 'garbage'] as const;
+
+/** Restarts the target, damaging its state file first when asked; counts a detected corruption. */
+async function restart(ctx: ScenarioContext, corruptState: (typeof RESTARTS)[number]): Promise<void> {
+  const answer = await adminCall(ctx, RESTART_HOOK, corruptState ? { corruptState } : {});
+  ctx.count('restarts');
+  if (isRecord(answer) && isRecord(answer.lastLoad) && answer.lastLoad.status === 'corrupt') ctx.count('corruptionDetected');
+}
+
+async function restartRound(ctx: ScenarioContext, client: TargetClient, index: number, sessionPrefix: string): Promise<{ answer: Answer; recovered: boolean }> {
+  const corruption = RESTARTS[index % RESTARTS.length];
+  const sessionId = `${sessionPrefix}-${index}`;
+  const promptInSession = prepare(client, { path: '/process', json: { prompt: 'Are you back?', sessionId } });
+  if (corruption === undefined) await send(client, promptInSession);
+  await restart(ctx, corruption);
+  const answer = await send(client, promptInSession);
+  let recovered = answer.status === 200;
+  if (corruption === undefined) {
+    // The session opened before the clean restart must have survived it.
+    const kept = (await send(client, prepare(client, { path: `/sessions/${sessionId}` }))).status === 200;
+    if (kept) ctx.count('statePreserved');
+    recovered &&= kept;
+  }
+  return { answer, recovered };
+}
+
+export const systemRecoveryScenario: Scenario = async (ctx) => {
+  // A corruptState the hook refuses: probing it restarts nothing.
+  await requireRoute(ctx, 'POST', RESTART_HOOK, { corruptState: 'not-a-corruption' });
+  for (const name of ['restarts', 'recovered', 'statePreserved', 'corruptionDetected']) ctx.count(name, 0);
+  const sessionPrefix = `recovery-${ctx.shard.runId}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40);
+  await withClient(ctx, (client) =>
+    ctx.runLoad(async (index) => {
+      let result;
+      try {
+        result = await restartRound(ctx, client, index, sessionPrefix);
+      } catch (error) {
+        ctx.error(`restart ${RESTARTS[index % RESTARTS.length] ?? 'clean'}: ${errorCode(error)}`);
+        throw error;
+      }
+      if (result.recovered) ctx.count('recovered');
+      return { status: result.answer.status, ok: result.recovered, bytes: result.answer.bytes };
+    }),
+  );
+  await recordAliveAfter(ctx);
+};

@@ -1,0 +1,35 @@
+/**
+ * network.timeout_cascades: under steady load the providers at the head of the chain turn slow,
+ * past their own timeouts, one after another, so each prompt waits out a growing cascade of
+ * provider timeouts before the fallback answers. Judged on answers and their mean time; the
+ * provider timeouts seen in the answers are counted as evidence.
+ */
+import type { Scenario } from '../../../shared/scenario.js';
+import { intParam, numberListParam, ScenarioParamError } from '../support/params.js';
+import { processOperation } from '../support/processOp.js';
+import { loadWithSchedule } from '../support/schedule.js';
+import { providerChain, requireProviderHook, restoreProviders, setProviderState } from '../support/target.js';
+import { withClient } from '../support/targetClient.js';
+
+export const timeoutCascadeScenario: Scenario = async (ctx) => {
+  const slowAt = numberListParam(ctx.params, 'slowAt', [1 / 3, 2 / 3], { min: 0, max: 1 });
+  // Without slowMs the target picks its own delay (past its default provider timeouts).
+  const slowMs = ctx.params.slowMs === undefined ? undefined : intParam(ctx.params, 'slowMs', 0, { min: 1, max: 60_000 });
+  const chain = await providerChain(ctx);
+  if (slowAt.length >= chain.length) {
+    throw new ScenarioParamError('slowAt', `fewer entries than the target's ${chain.length} providers (the last one must stay responsive)`, slowAt);
+  }
+  await requireProviderHook(ctx, chain);
+  const slowing = chain.slice(0, slowAt.length);
+  const acting = ctx.shard.index === 0;
+  const slow = { state: 'slow', ...(slowMs !== undefined ? { slowMs } : {}) };
+  await withClient(ctx, (client) => {
+    const op = processOperation(ctx, client);
+    return loadWithSchedule(
+      ctx,
+      () => ctx.runLoad(op),
+      acting ? slowing.map((provider, i) => ({ at: slowAt[i], run: () => setProviderState(ctx, provider, slow) })) : [],
+      () => (acting ? restoreProviders(ctx, slowing) : Promise.resolve()),
+    );
+  });
+};

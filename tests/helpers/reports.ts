@@ -1,0 +1,19 @@
+/** Reads the reports a coordinator run wrote into a directory. */
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import type { RunReport } from '../../coordinator/report/types.js';
+
+function reportFile(dir: string, prefix: string): string {
+  const file = readdirSync(dir).find((f) => f.startsWith(prefix));
+  assert.ok(file, `no ${prefix}* in ${dir}`);
+  return path.join(dir, file);
+}
+
+export function readJsonReport(dir: string): RunReport {
+  return JSON.parse(readFileSync(reportFile(dir, 'stress_test_results_'), 'utf8')) as RunReport;
+}
+
+export function readTextReport(dir: string): string {
+  return readFileSync(reportFile(dir, 'stress_test_report_'), 'utf8');
+}
