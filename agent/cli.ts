@@ -27,11 +27,12 @@ program
   .option('--thermal', 'claim the thermal capability; refuses to start without a usable sensor')
   .option('--thermal-source <source>', 'auto | hwmon | thermal_zone | systeminformation | script:PATH | file:PATH | scripted:SPEC', 'auto')
   .option('--thermal-limits <file>', 'thermal limits JSON (default: config/thermal_limits.json)')
-  .action(async (opts: { nats: string; name?: string; threads?: number; thermal?: boolean; thermalSource: string; thermalLimits?: string }) => {
+  .option('--allow-target <host>', 'a host this agent may send load to, besides loopback (repeatable)', (v: string, prev: string[] = []) => [...prev, v.toLowerCase()])
+  .action(async (opts: { nats: string; name?: string; threads?: number; thermal?: boolean; thermalSource: string; thermalLimits?: string; allowTarget?: string[] }) => {
     checkNatsUrl(opts.nats);
     const log = (line: string) => console.error(`[agent ${opts.name ?? os.hostname()}] ${line}`);
     const thermal = opts.thermal ? await prepareThermal(opts.thermalSource, opts.thermalLimits, log) : undefined;
-    const agent = new AgentDaemon({ natsUrl: opts.nats, name: opts.name, threads: opts.threads, thermal, log });
+    const agent = new AgentDaemon({ natsUrl: opts.nats, name: opts.name, threads: opts.threads, thermal, allowTargets: opts.allowTarget ?? [], log });
     let stopping = false;
     const shutdown = (signal: string) => {
       if (stopping) process.exit(EXIT.cluster);

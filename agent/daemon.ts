@@ -41,8 +41,13 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** Given when the agent has a working sensor: it then claims the `thermal` capability. */
   thermal?: (control: ControlBlock) => Promise<ThermalHooks>;
+  /** Hosts besides loopback that shards may target. */
+  allowTargets?: string[];
   log?: (line: string) => void;
 }
+
+/** Loopback is always allowed; anything else must be named with --allow-target. */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
 
 function sanitizeId(text: string): string {
   return text.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 48) || 'agent';
@@ -109,6 +114,7 @@ export class AgentDaemon {
       workingEveryMs: 1000,
       thermalWindow: this.thermal ? (from) => this.thermal!.openWindow(from) : undefined,
       running: this.running,
+      allowedTargetHosts: new Set([...LOOPBACK_HOSTS, ...(this.options.allowTargets ?? [])]),
       log: this.log,
     };
     for (const capability of this.capabilities) {

@@ -47,6 +47,8 @@ export interface ShardRunnerDeps {
   thermalWindow?: (fromMs: number) => ThermalWindowCloser;
   /** Stop words of running shards, so the agent can stop them all on shutdown. */
   running: Set<Int32Array>;
+  /** Hosts shards may send load to; a shard aimed elsewhere fails without sending anything. */
+  allowedTargetHosts: ReadonlySet<string>;
   log: (line: string) => void;
 }
 
@@ -109,10 +111,16 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, empty
   }
   const attempt = msg.info.deliveryCount;
   const { identity } = deps;
-  if (shard.catalogueHash !== CATALOGUE_HASH) {
-    const note = `refused: shard planned with suite catalogue ${shard.catalogueHash}, this agent has ${CATALOGUE_HASH}`;
-    deps.log(note);
-    await publishDurably(deps, SUBJECTS.result(shard.runId, shard.shardId, identity.agentId), encode(failedResult(shard, attempt, identity, note, emptyHistogram)), `${shard.runId}.${shard.shardId}.${attempt}.${identity.session}`);
+  const targetHost = new URL(shard.target).hostname.toLowerCase();
+  const refusal =
+    shard.catalogueHash !== CATALOGUE_HASH
+      ? `refused: shard planned with suite catalogue ${shard.catalogueHash}, this agent has ${CATALOGUE_HASH}`
+      : !deps.allowedTargetHosts.has(targetHost)
+        ? `refused: target host ${targetHost} is not on this agent's allowlist (start it with --allow-target ${targetHost})`
+        : undefined;
+  if (refusal) {
+    deps.log(refusal);
+    await publishDurably(deps, SUBJECTS.result(shard.runId, shard.shardId, identity.agentId), encode(failedResult(shard, attempt, identity, refusal, emptyHistogram)), `${shard.runId}.${shard.shardId}.${attempt}.${identity.session}`);
     msg.term();
     return;
   }

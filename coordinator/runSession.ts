@@ -187,7 +187,10 @@ export class RunSession {
       if (attempt && attempt.status === undefined) attempt.status = result.status;
       return;
     }
-    if (result.attempt !== shard.currentAttempt || (attempt === undefined && shard.attempts.length > 0 && result.status !== 'failed')) {
+    // Before any ready, only an agent's refusal (a failed result) can arrive legitimately; after
+    // one, only the current attempt of the session that reported ready may report.
+    const fenced = shard.currentAttempt === 0 ? result.status !== 'failed' : result.attempt !== shard.currentAttempt || attempt === undefined;
+    if (fenced) {
       this.staleResults += 1;
       if (attempt) attempt.status = result.status;
       return;

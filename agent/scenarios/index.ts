@@ -19,24 +19,33 @@ import { memoryLeakScenario } from './memory/memoryLeak.js';
 import { oversizedInputsScenario } from './memory/oversizedInputs.js';
 import { healthOscillationScenario } from './network/healthOscillation.js';
 import { timeoutCascadeScenario } from './network/timeoutCascade.js';
+import { awaitAlive } from './support/target.js';
+
+/** A stress-suite case starts once the target answers (see awaitAlive); plain `http` load does not wait. */
+const suiteCase =
+  (scenario: Scenario): Scenario =>
+  async (ctx) => {
+    await awaitAlive(ctx);
+    await scenario(ctx);
+  };
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.freeze({
   http: httpScenario,
-  session_overflow: sessionOverflowScenario,
-  provider_cascade: providerCascadeScenario,
-  large_files: largeFilesScenario,
-  memory_leak: memoryLeakScenario,
-  oversized_inputs: oversizedInputsScenario,
-  timeout_cascade: timeoutCascadeScenario,
-  health_oscillation: healthOscillationScenario,
-  malformed_inputs: malformedInputsScenario,
-  connection_exhaustion: connectionExhaustionScenario,
-  unicode_binary: unicodeBinaryScenario,
-  config_edges: configEdgesScenario,
-  provider_switching: providerSwitchingScenario,
-  session_boundaries: sessionBoundariesScenario,
-  tool_registry: toolRegistryScenario,
-  system_recovery: systemRecoveryScenario,
+  session_overflow: suiteCase(sessionOverflowScenario),
+  provider_cascade: suiteCase(providerCascadeScenario),
+  large_files: suiteCase(largeFilesScenario),
+  memory_leak: suiteCase(memoryLeakScenario),
+  oversized_inputs: suiteCase(oversizedInputsScenario),
+  timeout_cascade: suiteCase(timeoutCascadeScenario),
+  health_oscillation: suiteCase(healthOscillationScenario),
+  malformed_inputs: suiteCase(malformedInputsScenario),
+  connection_exhaustion: suiteCase(connectionExhaustionScenario),
+  unicode_binary: suiteCase(unicodeBinaryScenario),
+  config_edges: suiteCase(configEdgesScenario),
+  provider_switching: suiteCase(providerSwitchingScenario),
+  session_boundaries: suiteCase(sessionBoundariesScenario),
+  tool_registry: suiteCase(toolRegistryScenario),
+  system_recovery: suiteCase(systemRecoveryScenario),
 });
 
 export const INSTALLED_SCENARIOS = Object.keys(SCENARIOS);

@@ -66,3 +66,13 @@ test('agents survive garbage on the bus and still run the next job', async () =>
   const rejections = agents.reduce((n, a) => n + (a.output().match(/rejected message on stampede\.work\.http\.garbage/g)?.length ?? 0), 0);
   assert.equal(rejections, garbage.length, 'every garbage shard was rejected (and logged) by some agent');
 });
+
+test('a shard aimed at a host outside the agents\' allowlist fails without sending load', async () => {
+  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
+  const run = await runCoordinator(['load', '--nats', nats.url, '--agents', '3', '--config', file, '--url', 'http://stampede-not-allowed.invalid/', '--connections', '3', '--requests', '30', '--reports-dir', dir]);
+  assert.equal(run.code, 1, run.output);
+  const c = readJsonReport(dir).suites[0].testCases[0];
+  assert.equal(c.verdict, 'failed');
+  assert.match(c.note ?? '', /target host stampede-not-allowed\.invalid is not on this agent's allowlist \(start it with --allow-target stampede-not-allowed\.invalid\)/);
+  assert.equal(c.metrics.requests, 0);
+});

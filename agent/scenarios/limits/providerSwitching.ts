@@ -15,7 +15,7 @@ const PRIMARY_HOOK = '/admin/primary';
 export const providerSwitchingScenario: Scenario = async (ctx) => {
   const intervalMs = intParam(ctx.params, 'switchIntervalMs', 100, { min: 1, max: 600_000 });
   const chain = await providerChain(ctx);
-  await requireRoute(ctx, 'POST', PRIMARY_HOOK, {});
+  await requireRoute(ctx, 'POST', PRIMARY_HOOK);
   const acting = ctx.shard.index === 0;
   const promote = (provider: string) => adminCall(ctx, PRIMARY_HOOK, { provider });
   ctx.count('switches', 0);

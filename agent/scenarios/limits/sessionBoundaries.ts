@@ -89,18 +89,11 @@ function kinds(ctx: ScenarioContext, client: TargetClient, prefix: string): [str
   ];
 }
 
-/** Skips unless the corruption hook exists: corrupting a session just created must not be a 404. */
-async function requireCorruptionHook(ctx: ScenarioContext, client: TargetClient, prefix: string): Promise<void> {
-  const id = `${prefix}-probe`;
-  await prompt(client, id);
-  await requireRoute(ctx, 'POST', `/admin/sessions/${id}/corrupt`);
-}
-
 export const sessionBoundariesScenario: Scenario = async (ctx) => {
   for (const name of ['handled', 'unhandled', 'corruptServed']) ctx.count(name, 0);
   const prefix = `bounds-${ctx.shard.runId}-${ctx.shard.index}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40);
+  await requireRoute(ctx, 'POST', `/admin/sessions/${prefix}-probe/corrupt`);
   await withClient(ctx, async (client) => {
-    await requireCorruptionHook(ctx, client, prefix);
     const all = kinds(ctx, client, prefix);
     await ctx.runLoad(async (index) => {
       const [name, kind] = all[index % all.length];

@@ -37,8 +37,7 @@ async function restartRound(ctx: ScenarioContext, client: TargetClient, index: n
 }
 
 export const systemRecoveryScenario: Scenario = async (ctx) => {
-  // A corruptState the hook refuses: probing it restarts nothing.
-  await requireRoute(ctx, 'POST', RESTART_HOOK, { corruptState: 'not-a-corruption' });
+  await requireRoute(ctx, 'POST', RESTART_HOOK);
   for (const name of ['restarts', 'recovered', 'statePreserved', 'corruptionDetected']) ctx.count(name, 0);
   const sessionPrefix = `recovery-${ctx.shard.runId}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40);
   await withClient(ctx, (client) =>

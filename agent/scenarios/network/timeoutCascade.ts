@@ -12,7 +12,7 @@ import { providerChain, requireProviderHook, restoreProviders, setProviderState 
 import { withClient } from '../support/targetClient.js';
 
 export const timeoutCascadeScenario: Scenario = async (ctx) => {
-  const slowAt = numberListParam(ctx.params, 'slowAt', [1 / 3, 2 / 3], { min: 0, max: 1 });
+  const slowAt = numberListParam(ctx.params, 'slowAt', [0, 0.5], { min: 0, max: 1 });
   // Without slowMs the target picks its own delay (past its default provider timeouts).
   const slowMs = ctx.params.slowMs === undefined ? undefined : intParam(ctx.params, 'slowMs', 0, { min: 1, max: 60_000 });
   const chain = await providerChain(ctx);

@@ -4,12 +4,13 @@
  * recorded; they are the case's set-up and its evidence.
  */
 import type { HttpResponse, ScenarioContext } from '../../../shared/scenario.js';
-import { pathParam } from './params.js';
+import { intParam, pathParam } from './params.js';
 import { isRecord, jsonOf } from './targetClient.js';
 
 const PROBE_TIMEOUT_MS = 3000;
+const START_POLL_MS = 100;
 /** Statuses that mean "no such route" rather than "the route refused this request". */
-const MISSING_ROUTE = new Set([404, 405, 501]);
+export const MISSING_ROUTE: ReadonlySet<number> = new Set([404, 405, 501]);
 
 /** True when the target answers its liveness path with anything but a 5xx. */
 export async function isAlive(ctx: ScenarioContext): Promise<boolean> {
@@ -29,14 +30,28 @@ export async function recordAliveAfter(ctx: ScenarioContext): Promise<boolean> {
 }
 
 /**
- * Skips the case when the target lacks a route it needs. `probe` must be a body the route refuses
- * (e.g. `{}` where fields are required), so that probing changes nothing; every shard can then probe
- * while only one of them acts.
+ * Skips the case when the target lacks a route it needs. A POST route is probed with a GET, which
+ * changes nothing: an existing route answers 405 (wrong method), a missing one 404. Probing never
+ * sends a body, so it cannot itself be malformed input to a target that is fragile about it.
  */
-export async function requireRoute(ctx: ScenarioContext, method: 'GET' | 'POST', path: string, probe?: unknown): Promise<HttpResponse> {
-  const answer = await ctx.http({ method, path, ...(probe !== undefined ? { json: probe } : {}), timeoutMs: PROBE_TIMEOUT_MS });
-  if (MISSING_ROUTE.has(answer.status)) ctx.skip(`target has no ${path.startsWith('/admin') ? 'admin hook' : 'route'} ${method} ${path} (HTTP ${answer.status})`);
+export async function requireRoute(ctx: ScenarioContext, method: 'GET' | 'POST', path: string): Promise<HttpResponse> {
+  const answer = await ctx.http({ path, timeoutMs: PROBE_TIMEOUT_MS });
+  if (MISSING_ROUTE.has(answer.status) && !(method === 'POST' && answer.status === 405)) {
+    ctx.skip(`target has no ${path.startsWith('/admin') ? 'admin hook' : 'route'} ${method} ${path} (HTTP ${answer.status}${method === 'POST' ? ' to a GET probe' : ''})`);
+  }
   return answer;
+}
+
+/**
+ * Before a case starts, waits up to `startWaitMs` for the target to answer: a supervised target
+ * that an earlier case crashed gets time to come back, so each case is judged on what it does
+ * itself. A target that stays down is left to fail the case.
+ */
+export async function awaitAlive(ctx: ScenarioContext): Promise<void> {
+  const deadline = Date.now() + intParam(ctx.params, 'startWaitMs', 5000, { min: 0, max: 600_000 });
+  while (Date.now() < deadline && !(await isAlive(ctx))) {
+    if (!(await ctx.sleep(START_POLL_MS))) return;
+  }
 }
 
 /** An admin call that must succeed: anything but a 2xx stops the case with what the target said. */
@@ -68,9 +83,9 @@ export function setProviderState(ctx: ScenarioContext, provider: string, state: 
   return adminCall(ctx, `/admin/providers/${encodeURIComponent(provider)}`, state);
 }
 
-/** Skips unless the provider admin hook exists (an empty body is refused without changing anything). */
+/** Skips unless the provider admin hook exists. */
 export async function requireProviderHook(ctx: ScenarioContext, chain: readonly string[]): Promise<void> {
-  await requireRoute(ctx, 'POST', `/admin/providers/${encodeURIComponent(chain[0])}`, {});
+  await requireRoute(ctx, 'POST', `/admin/providers/${encodeURIComponent(chain[0])}`);
 }
 
 /** Puts every named provider back up; used in `finally`, so one failure does not stop the rest. */
