@@ -10,8 +10,24 @@ export interface ManagedChild {
   stop(): Promise<void>;
 }
 
+/**
+ * Children run in their own process group: a terminal's Ctrl-C then reaches only the coordinator,
+ * which stops them in order (agents store partial results before NATS goes away). Should the
+ * coordinator die without cleaning up, the exit hook still kills them.
+ */
+const living = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of living) child.kill('SIGKILL');
+});
+
+export function track(child: ChildProcess): void {
+  living.add(child);
+  child.once('exit', () => living.delete(child));
+}
+
 export function startChild(name: string, args: string[], options: { echo?: boolean } = {}): ManagedChild {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  track(child);
   const lines: string[] = [];
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     for (const line of chunk.split('\n')) {

@@ -22,10 +22,14 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 /** Resolves on the first Ctrl-C; a second one exits at once. */
 function interruption(): Promise<void> {
   return new Promise((resolve) => {
-    let seen = false;
+    let firstAt = 0;
     const onSignal = () => {
-      if (seen) process.exit(130);
-      seen = true;
+      // npx forwards the terminal's signal too: a repeat within a second is the same Ctrl-C.
+      if (firstAt !== 0) {
+        if (Date.now() - firstAt > 1000) process.exit(130);
+        return;
+      }
+      firstAt = Date.now();
       log('interrupted: stopping agents, writing the reports with what was measured (Ctrl-C again to quit at once)');
       resolve();
     };

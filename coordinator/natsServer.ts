@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterError } from '../shared/errors.js';
+import { track } from './childProcess.js';
 
 export interface RunningNatsServer {
   url: string;
@@ -47,7 +48,8 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
   let stderr = '';
   let child: ChildProcess;
   try {
-    child = spawn(NATS_SERVER_BIN, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(NATS_SERVER_BIN, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    track(child);
   } catch (error) {
     throw new ClusterError(`cannot start ${NATS_SERVER_BIN}: ${(error as Error).message}`, 'E_NATS_SPAWN');
   }

@@ -78,6 +78,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       cleanups.push(() => embedded!.stop());
       natsUrl = embedded.natsUrl;
       target ??= embedded.targetUrl;
+      log(`embedded cluster: NATS ${natsUrl}${embedded.targetUrl ? `, target ${embedded.targetUrl}` : ''}`);
     } else if (!target) {
       const local = await startTargetChild(request.debug);
       cleanups.push(() => local.child.stop());

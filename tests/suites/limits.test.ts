@@ -15,7 +15,16 @@ const SHORT: SuiteOverrides = {
   config_edge_cases: { load: { requests: 21 } },
   provider_switching: { load: { durationMs: 2000 } },
   session_boundaries: { load: { requests: 22 } },
-  tool_registry_overload: { load: { connections: 30, requests: 30 } },
+  tool_registry_overload: {
+    load: { connections: 30, requests: 30 },
+    // A third of the default concurrency, so a tighter latency bound: a 1.1 s stall per request must fail it.
+    thresholds: [
+      { metric: 'successRate', op: '>=', value: 100 },
+      { metric: 'counter.mismatches', op: '<=', value: 0 },
+      { metric: 'counter.lostAppends', op: '<=', value: 0 },
+      { metric: 'p95Ms', op: '<', value: 1000 },
+    ],
+  },
   system_recovery: { load: { requests: 3 } },
 };
 
@@ -34,9 +43,9 @@ test('limits: a target that crashes on malformed input fails the config and sess
 
 test('limits: failing providers and a slow target fail switching, tools and recovery for their reasons', async () => {
   const failAll = ['primary', 'secondary', 'local'].flatMap((p) => ['--provider-fail-rate', `${p}=1`]);
-  // Every non-admin request waits 2.1 s here: the cases not under test run one or two operations.
-  const slowRun: SuiteOverrides = { ...SHORT, config_edge_cases: { load: { requests: 2 } }, session_boundaries: { load: { requests: 2 } } };
-  await withFaultyTarget([...failAll, '--slow-ms', '2100'], async (url) => {
+  // Every non-admin request waits 1.1 s here: the cases not under test run a single operation.
+  const slowRun: SuiteOverrides = { ...SHORT, config_edge_cases: { load: { requests: 1 } }, session_boundaries: { load: { requests: 1 } } };
+  await withFaultyTarget([...failAll, '--slow-ms', '1100'], async (url) => {
     const run = await runSuite('limits', slowRun, url);
     assertFailedWith(run, 'limits.provider_switching', 'provider chain exhausted');
     assertFailedWith(run, 'limits.tool_registry_overload', 'slow responses');

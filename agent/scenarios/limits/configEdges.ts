@@ -29,6 +29,7 @@ export const configEdgesScenario: Scenario = async (ctx) => {
   for (const name of ['rejected', 'configAccepted', 'configChanged', 'unhandled']) ctx.count(name, 0);
   let accepted = false;
   let answered = 0;
+  let missingRoute = 0;
   try {
     await withClient(ctx, async (client) => {
       const documents = Object.entries(malformedConfigs(original.config)).map(([name, doc]): [string, Dispatcher.RequestOptions] => [
@@ -48,7 +49,10 @@ export const configEdgesScenario: Scenario = async (ctx) => {
           ctx.error(`unhandled ${name}: ${errorCode(error)}`);
           throw error;
         }
-        if (MISSING_ROUTE.has(status)) return { status, ok: false };
+        if (MISSING_ROUTE.has(status)) {
+          missingRoute += 1;
+          return { status, ok: false };
+        }
         answered += 1;
         const rejected = status >= 400 && status < 500;
         const kept = isRecord(after) && after.version === original.version && JSON.stringify(after.config) === original.text;
@@ -62,6 +66,6 @@ export const configEdgesScenario: Scenario = async (ctx) => {
   } finally {
     if (accepted) await adminCall(ctx, path, original.config);
   }
-  if (answered === 0) ctx.skip(`target has no route POST ${path} (every document answered 404 or 405)`);
+  if (missingRoute > 0 && answered === 0) ctx.skip(`target has no route POST ${path} (every document answered 404 or 405)`);
   await recordAliveAfter(ctx);
 };
