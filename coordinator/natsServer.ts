@@ -31,6 +31,8 @@ export interface StartNatsOptions {
   /** Fixed port (restart tests); a free one otherwise. */
   port?: number;
   timeoutMs?: number;
+  /** More nats-server config (e.g. an authorization block), appended as is. */
+  extraConfig?: string;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -43,7 +45,7 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
   const configFile = path.join(workDir, 'nats.conf');
   writeFileSync(
     configFile,
-    [`listen: "127.0.0.1:${options.port ?? -1}"`, `ports_file_dir: "${workDir}"`, `jetstream { store_dir: "${storeDir}" }`, ''].join('\n'),
+    [`listen: "127.0.0.1:${options.port ?? -1}"`, `ports_file_dir: "${workDir}"`, `jetstream { store_dir: "${storeDir}" }`, options.extraConfig ?? '', ''].join('\n'),
   );
   let stderr = '';
   let child: ChildProcess;

@@ -76,3 +76,17 @@ test('a shard aimed at a host outside the agents\' allowlist fails without sendi
   assert.match(c.note ?? '', /target host stampede-not-allowed\.invalid is not on this agent's allowlist \(start it with --allow-target stampede-not-allowed\.invalid\)/);
   assert.equal(c.metrics.requests, 0);
 });
+
+test('--timeout stops the run, keeps what was measured and exits 3', async () => {
+  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
+  const started = Date.now();
+  const run = await runCoordinator(['load', '--nats', nats.url, '--agents', '3', '--config', file, '--url', `${target.url}/`, '--connections', '3', '--duration', '60s', '--timeout', '3', '--reports-dir', dir]);
+  assert.equal(run.code, 3, run.output);
+  assert.ok(Date.now() - started < 30_000, 'stopped long before the 60 s duration');
+  const report = readJsonReport(dir);
+  assert.equal(report.status, 'timed_out');
+  assert.match(report.statusNote ?? '', /--timeout 3 s/);
+  const c = report.suites[0].testCases[0];
+  assert.equal(c.verdict, 'unfinished');
+  assert.ok(c.metrics.requests > 0, 'partial measurements are kept');
+});
