@@ -8,6 +8,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { readJsonReport, readTextReport } from '../helpers/reports.js';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
+import { openAgentsBucket } from '../../shared/bus.js';
 import { SUBJECTS } from '../../shared/protocol.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import { FAST_CLUSTER, runCoordinator, startAgent, tempConfig, type RunningProcess } from '../helpers/processes.js';
@@ -89,4 +90,26 @@ test('--timeout stops the run, keeps what was measured and exits 3', async () =>
   const c = report.suites[0].testCases[0];
   assert.equal(c.verdict, 'unfinished');
   assert.ok(c.metrics.requests > 0, 'partial measurements are kept');
+});
+
+test('coordinator agents lists the live agents; an agent of another protocol version is refused by name', async () => {
+  const nc = await connect({ servers: nats.url });
+  const kv = await openAgentsBucket(nc);
+  const real = JSON.parse(new TextDecoder().decode((await kv.get('t1'))!.value));
+  await kv.put('future', JSON.stringify({ ...real, agentId: 'future', name: 'future', protocol: 2, heartbeatAt: Date.now() }));
+  await nc.close();
+
+  const listing = await runCoordinator(['agents', '--nats', nats.url]);
+  assert.equal(listing.code, 0, listing.output);
+  for (const id of ['t1', 't2', 't3']) assert.match(listing.stdout, new RegExp(`^${id}\\s+\\S+\\s+\\d+\\s+1\\s+[\\d.]+ GiB .*http\\s+1\\s+[\\d.]+ s ago`, 'm'));
+  assert.match(listing.stdout, /^future .* 2 \(REFUSED\)/m);
+  const json = await runCoordinator(['agents', '--nats', nats.url, '--json']);
+  const agents = JSON.parse(json.stdout) as { agentId: string; cores: number; capabilities: string[] }[];
+  assert.deepEqual(agents.map((a) => a.agentId), ['future', 't1', 't2', 't3']);
+
+  const { dir, file } = tempConfig({ cluster: { ...FAST_CLUSTER, agentWaitMs: 2000 } });
+  const run = await runCoordinator(['load', '--nats', nats.url, '--agents', '4', '--config', file, '--url', `${target.url}/`, '--reports-dir', dir]);
+  assert.equal(run.code, 3);
+  assert.match(run.output, /agent future speaks protocol version 2, this coordinator 1: refused/);
+  assert.match(run.output, /waited 2 s for 4 agent\(s\); 3 came \(t\d, t\d, t\d\)/);
 });

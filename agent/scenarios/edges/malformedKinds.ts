@@ -5,7 +5,7 @@
  */
 import type { RequestShape } from '../support/targetClient.js';
 
-export type MalformedRequest = { shape: RequestShape } | { raw: (basePath: string) => string };
+type MalformedRequest = { shape: RequestShape } | { raw: (basePath: string) => string };
 
 const JSON_TYPE = 'application/json';
 const post = (path: string, body: string | Uint8Array, contentType = JSON_TYPE): MalformedRequest => ({ shape: { method: 'POST', path, body, contentType } });
@@ -45,5 +45,5 @@ export const MALFORMED_KINDS = {
   garbage_request_line: raw(() => '\u0016\u0003\u0001 THIS IS NOT HTTP\r\n\r\n'),
 } satisfies Record<string, MalformedRequest>;
 
-export type MalformedKind = keyof typeof MALFORMED_KINDS;
+type MalformedKind = keyof typeof MALFORMED_KINDS;
 export const MALFORMED_KIND_NAMES = Object.keys(MALFORMED_KINDS) as MalformedKind[];

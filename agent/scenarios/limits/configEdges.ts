@@ -2,7 +2,8 @@
  * limits.config_edge_cases: malformed config documents posted to the target's config endpoint. A
  * document is handled when it is refused with a 4xx and the config in force afterwards is the one
  * before it (same version, same content). An accepted document is counted, and the original
- * config is put back at the end so later cases see the target as it was.
+ * config is put back at the end so later cases see the target as it was. A target that answers
+ * every document 404 or 405 has no config endpoint: the case is skipped.
  */
 import type { Dispatcher } from 'undici';
 import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
@@ -14,10 +15,12 @@ import { malformedConfigs } from './configDocuments.js';
 
 interface ConfigState {
   version: unknown;
+  config: Record<string, unknown>;
+  /** The config serialised, to compare with what is in force later. */
   text: string;
 }
 
-async function configState(ctx: ScenarioContext, path: string): Promise<ConfigState & { config: Record<string, unknown> }> {
+async function configState(ctx: ScenarioContext, path: string): Promise<ConfigState> {
   const doc = await readJson(ctx, path);
   if (!isRecord(doc.config)) throw new Error(`GET ${path}: expected the config in force under "config", got ${JSON.stringify(doc).slice(0, 200)}`);
   return { version: doc.version, text: JSON.stringify(doc.config), config: doc.config };

@@ -3,7 +3,7 @@
  * here and a bad value stops the shard with an error naming the parameter and what was expected,
  * instead of running a load nobody asked for.
  */
-export type Params = Readonly<Record<string, unknown>>;
+type Params = Readonly<Record<string, unknown>>;
 
 export class ScenarioParamError extends Error {
   constructor(name: string, expected: string, got: unknown) {
@@ -12,7 +12,7 @@ export class ScenarioParamError extends Error {
   }
 }
 
-export interface Range {
+interface Range {
   min?: number;
   max?: number;
 }
@@ -26,12 +26,6 @@ function rangeText(kind: string, { min, max }: Range): string {
 
 function inRange(value: number, { min = -Infinity, max = Infinity }: Range): boolean {
   return value >= min && value <= max;
-}
-
-export function numberParam(params: Params, name: string, fallback: number, range: Range = {}): number {
-  const v = params[name] ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || !inRange(v, range)) throw new ScenarioParamError(name, rangeText('a number', range), v);
-  return v;
 }
 
 export function intParam(params: Params, name: string, fallback: number, range: Range = {}): number {

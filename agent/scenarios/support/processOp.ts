@@ -8,7 +8,7 @@ import type { TargetClient } from '../../worker/httpClient.js';
 import { pathParam, stringParam } from './params.js';
 import { isRecord, jsonOf, prepare, send } from './targetClient.js';
 
-export const PROCESS_COUNTERS = ['fallbackAnswers', 'providerTimeouts'] as const;
+const PROCESS_COUNTERS = ['fallbackAnswers', 'providerTimeouts'] as const;
 
 /** Builds the request once from the `path` and `prompt` parameters and returns the operation. */
 export function processOperation(ctx: ScenarioContext, client: TargetClient, extra: { fresh?: boolean } = {}): () => Promise<OpOutcome> {

@@ -5,7 +5,7 @@
  */
 import type { ScenarioContext } from '../../../shared/scenario.js';
 
-export interface ScheduledStep {
+interface ScheduledStep {
   /** When to act, as a fraction (0..1) of the load's duration. */
   at: number;
   run(): Promise<unknown>;

@@ -7,7 +7,7 @@ import type { ScenarioContext } from '../../../shared/scenario.js';
 import { TargetClient } from '../../worker/httpClient.js';
 import { intParam } from './params.js';
 
-export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export interface Answer {
   status: number;
@@ -20,13 +20,9 @@ export function requestTimeoutOf(ctx: ScenarioContext): number {
   return intParam(ctx.params, 'requestTimeoutMs', DEFAULT_REQUEST_TIMEOUT_MS, { min: 1, max: 600_000 });
 }
 
-export function openClient(ctx: ScenarioContext, connections = ctx.load.connections): TargetClient {
-  return new TargetClient(ctx.target, connections, requestTimeoutOf(ctx));
-}
-
-/** Runs `body` with a client that is destroyed afterwards, whatever happens. */
-export async function withClient<T>(ctx: ScenarioContext, body: (client: TargetClient) => Promise<T>, connections?: number): Promise<T> {
-  const client = openClient(ctx, connections);
+/** Runs `body` with a client sized to the shard's lanes, destroyed afterwards whatever happens. */
+export async function withClient<T>(ctx: ScenarioContext, body: (client: TargetClient) => Promise<T>): Promise<T> {
+  const client = new TargetClient(ctx.target, ctx.load.connections, requestTimeoutOf(ctx));
   try {
     return await body(client);
   } finally {
