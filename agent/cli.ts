@@ -4,7 +4,8 @@
 import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { checkNatsUrl } from '../shared/bus.js';
-import { StampedeError, EXIT, exitCodeOf } from '../shared/errors.js';
+import { runCli } from '../shared/cliMain.js';
+import { EXIT } from '../shared/errors.js';
 import { AgentDaemon } from './daemon.js';
 import { prepareThermal } from './thermalSetup.js';
 
@@ -45,12 +46,4 @@ program
     await agent.start();
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  const code = (error as { code?: string }).code;
-  if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') process.exit(EXIT.ok);
-  if (typeof code === 'string' && code.startsWith('commander.')) process.exit(EXIT.usage);
-  console.error(`agent: ${error instanceof StampedeError ? error.message : (error as Error).message}`);
-  process.exit(exitCodeOf(error));
-}
+await runCli(program, 'agent');

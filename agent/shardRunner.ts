@@ -18,8 +18,8 @@ import {
   type RejectedMessages,
   type ShardAssign,
   type ShardResult,
-  type ThermalReport,
 } from '../shared/protocol.js';
+import { emptyOutcomes } from '../shared/outcomes.js';
 import { measureClockOffset } from './clock.js';
 import type { ControlBlock } from './controlBlock.js';
 import { startFaultProxy } from './faultProxy.js';
@@ -71,22 +71,22 @@ async function publishDurably(deps: ShardRunnerDeps, subject: string, data: Uint
   return false;
 }
 
-function failedResult(shard: ShardAssign, attempt: number, identity: AgentIdentity, note: string, histogram: string): ShardResult {
+/** The fields that name a shard attempt in every progress snapshot and result. */
+function attemptFields(shard: ShardAssign, attempt: number, identity: AgentIdentity) {
+  return { protocol: PROTOCOL_VERSION, runId: shard.runId, shardId: shard.shardId, attempt, agentId: identity.agentId, session: identity.session } as const;
+}
+
+function refusedResult(shard: ShardAssign, attempt: number, identity: AgentIdentity, note: string, histogram: string): ShardResult {
   const now = Date.now();
   return {
     kind: 'shard.result',
-    protocol: PROTOCOL_VERSION,
-    runId: shard.runId,
-    shardId: shard.shardId,
-    attempt,
-    agentId: identity.agentId,
-    session: identity.session,
+    ...attemptFields(shard, attempt, identity),
     status: 'failed',
     note: note.slice(0, 500),
     ops: 0,
     ok: 0,
     bytes: 0,
-    outcomes: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0, timeout: 0, conn_error: 0, other: 0 },
+    outcomes: emptyOutcomes(),
     blockedMs: 0,
     startAt: now,
     startedAt: now,
@@ -98,6 +98,12 @@ function failedResult(shard: ShardAssign, attempt: number, identity: AgentIdenti
     histogram,
     perSecond: [],
   };
+}
+
+/** Stores a result under a message id unique to the attempt, so retries are never duplicates. */
+function storeResult(deps: ShardRunnerDeps, result: ShardResult): Promise<boolean> {
+  const { runId, shardId, attempt, agentId, session } = result;
+  return publishDurably(deps, SUBJECTS.result(runId, shardId, agentId), encode(result), `${runId}.${shardId}.${attempt}.${session}`);
 }
 
 export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, emptyHistogram: string): Promise<void> {
@@ -120,7 +126,7 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, empty
         : undefined;
   if (refusal) {
     deps.log(refusal);
-    await publishDurably(deps, SUBJECTS.result(shard.runId, shard.shardId, identity.agentId), encode(failedResult(shard, attempt, identity, refusal, emptyHistogram)), `${shard.runId}.${shard.shardId}.${attempt}.${identity.session}`);
+    await storeResult(deps, refusedResult(shard, attempt, identity, refusal, emptyHistogram));
     msg.term();
     return;
   }
@@ -157,12 +163,7 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, empty
       seq += 1;
       const snapshot = encode({
         kind: 'shard.progress',
-        protocol: PROTOCOL_VERSION,
-        runId: shard.runId,
-        shardId: shard.shardId,
-        attempt,
-        agentId: identity.agentId,
-        session: identity.session,
+        ...attemptFields(shard, attempt, identity),
         seq,
         elapsedMs: p.elapsedMs,
         ops: p.ops,
@@ -203,12 +204,7 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, empty
     }
     const result: ShardResult = {
       kind: 'shard.result',
-      protocol: PROTOCOL_VERSION,
-      runId: shard.runId,
-      shardId: shard.shardId,
-      attempt,
-      agentId: identity.agentId,
-      session: identity.session,
+      ...attemptFields(shard, attempt, identity),
       status: outcome.status,
       note: outcome.note,
       ops: outcome.ops,
@@ -227,7 +223,7 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, empty
       perSecond: outcome.perSecond,
       thermal: thermal?.report,
     };
-    const stored = await publishDurably(deps, SUBJECTS.result(shard.runId, shard.shardId, identity.agentId), encode(result), `${shard.runId}.${shard.shardId}.${attempt}.${identity.session}`);
+    const stored = await storeResult(deps, result);
     const stopReason = Atomics.load(stop, STOP_SLOTS.stop);
     if (!stored || stopReason === STOP_REASONS.leaseLost || stopReason === STOP_REASONS.shutdown) msg.nak(2000);
     else if (stopReason === STOP_REASONS.aborted) msg.term();

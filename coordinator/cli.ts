@@ -7,8 +7,9 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { ADHOC_LOAD_CASE } from '../shared/catalogue.js';
 import { checkNatsUrl } from '../shared/bus.js';
+import { runCli } from '../shared/cliMain.js';
 import { loadConfig } from '../shared/config.js';
-import { EXIT, StampedeError, UsageError, exitCodeOf } from '../shared/errors.js';
+import { EXIT } from '../shared/errors.js';
 import { listAgents } from './agentsCommand.js';
 import { envConcurrency, envMemoryLimitBytes, envTimeoutSec } from './env.js';
 import { body, collect, durationMs, header, httpUrl, positiveNumber, wholeNumber } from './flags.js';
@@ -191,13 +192,4 @@ program
     process.exit(EXIT.ok);
   });
 
-try {
-  await program.parseAsync(process.argv);
-} catch (error) {
-  const code = (error as { code?: string }).code;
-  if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') process.exit(EXIT.ok);
-  if (typeof code === 'string' && code.startsWith('commander.')) process.exit(EXIT.usage);
-  const message = error instanceof StampedeError || error instanceof UsageError ? error.message : (error as Error)?.stack ?? String(error);
-  log(`coordinator: ${message}`);
-  process.exit(exitCodeOf(error));
-}
+await runCli(program, 'coordinator');

@@ -65,7 +65,7 @@ function newRunId(): string {
 const THERMAL_WAIT_MS = 10_000;
 
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {
-  const { log, config } = request;
+  const { log } = request;
   const cleanups: (() => Promise<void>)[] = [];
   let embedded: EmbeddedCluster | undefined;
   try {

@@ -72,7 +72,7 @@ export class RunSession {
   constructor(private readonly deps: SessionDeps) {}
 
   async open(): Promise<void> {
-    const { nc, runId } = this.deps;
+    const { runId } = this.deps;
     this.subscriptions.push(
       this.listen(SUBJECTS.clock(runId), (msg) => this.onClock(msg)),
       this.listen(SUBJECTS.ready(runId), (msg) => this.onReady(msg)),

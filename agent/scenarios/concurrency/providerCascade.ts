@@ -4,20 +4,17 @@
  * shard 0 flips providers, and it puts them back up when the load ends.
  */
 import type { Scenario } from '../../../shared/scenario.js';
-import { numberListParam, ScenarioParamError } from '../support/params.js';
+import { numberListParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
 import { loadWithSchedule } from '../support/schedule.js';
-import { providerChain, requireProviderHook, restoreProviders, setProviderState } from '../support/target.js';
+import { chainHead, providerChain, requireProviderHook, restoreProviders, setProviderState } from '../support/target.js';
 import { withClient } from '../support/targetClient.js';
 
 export const providerCascadeScenario: Scenario = async (ctx) => {
   const failAt = numberListParam(ctx.params, 'failAt', [1 / 3, 2 / 3], { min: 0, max: 1 });
   const chain = await providerChain(ctx);
-  if (failAt.length >= chain.length) {
-    throw new ScenarioParamError('failAt', `fewer entries than the target's ${chain.length} providers (the last one must stay up)`, failAt);
-  }
+  const failing = chainHead(chain, 'failAt', failAt);
   await requireProviderHook(ctx, chain);
-  const failing = chain.slice(0, failAt.length);
   const acting = ctx.shard.index === 0;
   await withClient(ctx, (client) => {
     const op = processOperation(ctx, client);

@@ -9,7 +9,7 @@ import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
 import { intParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
 import { openSocket, rawTargetOf, type RawTarget } from '../support/rawHttp.js';
-import { repeatWhile } from '../support/schedule.js';
+import { repeatWhile, settleBoth } from '../support/schedule.js';
 import { recordAliveAfter } from '../support/target.js';
 import { withClient } from '../support/targetClient.js';
 
@@ -48,7 +48,7 @@ export const connectionExhaustionScenario: Scenario = async (ctx) => {
         for (const s of dribblers) if (!s.destroyed) s.write('X-Slow: 1\r\n');
         for (const s of uploads) if (!s.destroyed) s.write('a');
       });
-      await Promise.all([load, dribbling]);
+      await settleBoth(load, dribbling);
     });
     ctx.gauge('heldAtEnd', sockets.filter((s) => !s.destroyed).length);
   } finally {

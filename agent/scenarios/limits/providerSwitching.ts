@@ -6,7 +6,7 @@
 import type { Scenario } from '../../../shared/scenario.js';
 import { intParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
-import { repeatWhile } from '../support/schedule.js';
+import { repeatWhile, settleBoth } from '../support/schedule.js';
 import { adminCall, providerChain, requireRoute } from '../support/target.js';
 import { withClient } from '../support/targetClient.js';
 
@@ -27,8 +27,8 @@ export const providerSwitchingScenario: Scenario = async (ctx) => {
             await promote(chain[(round + 1) % chain.length]);
             ctx.count('switches');
           })
-        : Promise.resolve(0);
-      await Promise.all([load, switching]);
+        : Promise.resolve();
+      await settleBoth(load, switching);
     });
   } finally {
     if (acting) for (const provider of [...chain].reverse()) await promote(provider);

@@ -25,15 +25,11 @@ async function restartRound(ctx: ScenarioContext, client: TargetClient, index: n
   const promptInSession = prepare(client, { path: '/process', json: { prompt: 'Are you back?', sessionId } });
   if (corruption === undefined) await send(client, promptInSession);
   await restart(ctx, corruption);
+  // Looked up before the next prompt, which would open the session again if it had been lost.
+  const kept = corruption !== undefined || (await send(client, prepare(client, { path: `/sessions/${sessionId}` }))).status === 200;
+  if (corruption === undefined && kept) ctx.count('statePreserved');
   const answer = await send(client, promptInSession);
-  let recovered = answer.status === 200;
-  if (corruption === undefined) {
-    // The session opened before the clean restart must have survived it.
-    const kept = (await send(client, prepare(client, { path: `/sessions/${sessionId}` }))).status === 200;
-    if (kept) ctx.count('statePreserved');
-    recovered &&= kept;
-  }
-  return { answer, recovered };
+  return { answer, recovered: answer.status === 200 && kept };
 }
 
 export const systemRecoveryScenario: Scenario = async (ctx) => {

@@ -6,6 +6,7 @@
 import type { Scenario } from '../../../shared/scenario.js';
 import { intListParam, pathParam } from '../support/params.js';
 import { sha256Hex, textOfSize } from '../support/payloads.js';
+import { settleBoth } from '../support/schedule.js';
 import { TargetMemory } from '../support/targetMemory.js';
 import { isRecord, jsonOf, prepare, send, withClient } from '../support/targetClient.js';
 
@@ -41,7 +42,7 @@ export const largeFilesScenario: Scenario = async (ctx) => {
       else if (input.size > largestHandled) ctx.gauge('largestHandledBytes', (largestHandled = input.size));
       return { status: answer.status, ok: intact, bytes: answer.bytes };
     });
-    await Promise.all([load, memory.trackPeak(load)]);
+    await settleBoth(load, memory.trackPeak(load));
   });
   await memory.sample();
 };

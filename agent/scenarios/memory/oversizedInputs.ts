@@ -9,6 +9,7 @@ import { errorCode } from '../../../shared/outcomes.js';
 import { intParam, numberListParam, pathParam } from '../support/params.js';
 import { textOfSize } from '../support/payloads.js';
 import { isAlive, recordAliveAfter } from '../support/target.js';
+import { settleBoth } from '../support/schedule.js';
 import { TargetMemory } from '../support/targetMemory.js';
 import { prepare, send, withClient } from '../support/targetClient.js';
 
@@ -42,7 +43,7 @@ export const oversizedInputsScenario: Scenario = async (ctx) => {
       ctx.count(refused ? 'refused' : answer.status < 300 ? 'acceptedOversize' : 'unhandled');
       return { status: answer.status, ok: refused, bytes: answer.bytes };
     });
-    await Promise.all([load, memory.trackPeak(load)]);
+    await settleBoth(load, memory.trackPeak(load));
   });
   await recordAliveAfter(ctx);
   await memory.sample();

@@ -4,13 +4,13 @@
  * The health flips the target reports are counted, proving the oscillation happened.
  */
 import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
-import { intListParam, intParam, ScenarioParamError } from '../support/params.js';
+import { intListParam, intParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
-import { repeatWhile } from '../support/schedule.js';
-import { providerChain, readJson, requireProviderHook, restoreProviders, setProviderState } from '../support/target.js';
+import { repeatWhile, settleBoth } from '../support/schedule.js';
+import { chainHead, providerChain, readJson, requireProviderHook, restoreProviders, setProviderState } from '../support/target.js';
 import { isRecord, withClient } from '../support/targetClient.js';
 
-/** "name=available" for each provider in GET /providers/health. */
+/** Whether each provider takes calls right now, from GET /providers/health. */
 async function availability(ctx: ScenarioContext): Promise<Map<string, boolean>> {
   const { providers } = await readJson(ctx, '/providers/health');
   const states = new Map<string, boolean>();
@@ -22,12 +22,10 @@ export const healthOscillationScenario: Scenario = async (ctx) => {
   const periods = intListParam(ctx.params, 'flapPeriodsMs', [200, 300], { min: 10, max: 600_000 });
   const pollMs = intParam(ctx.params, 'healthPollMs', 50, { min: 10, max: 60_000 });
   const chain = await providerChain(ctx);
-  if (periods.length >= chain.length) {
-    throw new ScenarioParamError('flapPeriodsMs', `fewer entries than the target's ${chain.length} providers (the last one must stay up)`, periods);
-  }
+  const flapping = chainHead(chain, 'flapPeriodsMs', periods);
   await requireProviderHook(ctx, chain);
+  // Read once before anything changes: a target without the health route skips here.
   await availability(ctx);
-  const flapping = chain.slice(0, periods.length);
   ctx.count('healthFlips', 0);
   try {
     await Promise.all(flapping.map((provider, i) => setProviderState(ctx, provider, { state: 'flapping', periodMs: periods[i] })));
@@ -40,7 +38,7 @@ export const healthOscillationScenario: Scenario = async (ctx) => {
         for (const [name, available] of now) if (previous.get(name) !== available) ctx.count('healthFlips');
         previous = now;
       });
-      await Promise.all([load, polling]);
+      await settleBoth(load, polling);
     });
   } finally {
     await restoreProviders(ctx, flapping);

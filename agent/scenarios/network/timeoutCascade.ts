@@ -5,10 +5,10 @@
  * provider timeouts seen in the answers are counted as evidence.
  */
 import type { Scenario } from '../../../shared/scenario.js';
-import { intParam, numberListParam, ScenarioParamError } from '../support/params.js';
+import { intParam, numberListParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
 import { loadWithSchedule } from '../support/schedule.js';
-import { providerChain, requireProviderHook, restoreProviders, setProviderState } from '../support/target.js';
+import { chainHead, providerChain, requireProviderHook, restoreProviders, setProviderState } from '../support/target.js';
 import { withClient } from '../support/targetClient.js';
 
 export const timeoutCascadeScenario: Scenario = async (ctx) => {
@@ -16,11 +16,8 @@ export const timeoutCascadeScenario: Scenario = async (ctx) => {
   // Without slowMs the target picks its own delay (past its default provider timeouts).
   const slowMs = ctx.params.slowMs === undefined ? undefined : intParam(ctx.params, 'slowMs', 0, { min: 1, max: 60_000 });
   const chain = await providerChain(ctx);
-  if (slowAt.length >= chain.length) {
-    throw new ScenarioParamError('slowAt', `fewer entries than the target's ${chain.length} providers (the last one must stay responsive)`, slowAt);
-  }
+  const slowing = chainHead(chain, 'slowAt', slowAt);
   await requireProviderHook(ctx, chain);
-  const slowing = chain.slice(0, slowAt.length);
   const acting = ctx.shard.index === 0;
   const slow = { state: 'slow', ...(slowMs !== undefined ? { slowMs } : {}) };
   await withClient(ctx, (client) => {

@@ -27,21 +27,29 @@ export async function loadWithSchedule(
     }
   };
   const loadRun = load().finally(() => (loadDone = true));
-  // Both are awaited even when one fails: the load must not run on after the shard has ended.
-  const [loadResult, scriptResult] = await Promise.allSettled([loadRun, script()]);
-  await restore();
-  if (loadResult.status === 'rejected') throw loadResult.reason;
-  if (scriptResult.status === 'rejected') throw scriptResult.reason;
+  try {
+    await settleBoth(loadRun, script());
+  } finally {
+    await restore();
+  }
 }
 
-/** Repeats `action` every `intervalMs` until `until` settles; returns how often it ran. */
-export async function repeatWhile(ctx: ScenarioContext, until: Promise<unknown>, intervalMs: number, action: (round: number) => Promise<void>): Promise<number> {
+/**
+ * Awaits the load and what runs beside it, each to its end even when the other fails (a load must
+ * not run on after its shard has ended), then rethrows the first failure.
+ */
+export async function settleBoth(load: Promise<unknown>, beside: Promise<unknown>): Promise<void> {
+  const [loadResult, besideResult] = await Promise.allSettled([load, beside]);
+  if (loadResult.status === 'rejected') throw loadResult.reason;
+  if (besideResult.status === 'rejected') throw besideResult.reason;
+}
+
+/** Repeats `action` every `intervalMs` until `until` settles or the shard must stop. */
+export async function repeatWhile(ctx: ScenarioContext, until: Promise<unknown>, intervalMs: number, action: (round: number) => Promise<void>): Promise<void> {
   let done = false;
   void until.finally(() => (done = true)).catch(() => undefined);
-  let rounds = 0;
-  while (!done && !ctx.stopped) {
-    await action(rounds++);
+  for (let round = 0; !done && !ctx.stopped; round++) {
+    await action(round);
     if (!(await ctx.sleep(intervalMs))) break;
   }
-  return rounds;
 }

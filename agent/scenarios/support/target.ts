@@ -4,7 +4,7 @@
  * recorded; they are the case's set-up and its evidence.
  */
 import type { HttpResponse, ScenarioContext } from '../../../shared/scenario.js';
-import { intParam, pathParam } from './params.js';
+import { intParam, pathParam, ScenarioParamError } from './params.js';
 import { isRecord, jsonOf } from './targetClient.js';
 
 const PROBE_TIMEOUT_MS = 3000;
@@ -79,6 +79,15 @@ export async function providerChain(ctx: ScenarioContext): Promise<string[]> {
 /** Sets a provider's admin state (up, down, slow, flapping) through POST /admin/providers/NAME. */
 export function setProviderState(ctx: ScenarioContext, provider: string, state: Record<string, unknown>): Promise<unknown> {
   return adminCall(ctx, `/admin/providers/${encodeURIComponent(provider)}`, state);
+}
+
+/**
+ * The first providers of the chain, one per entry of the parameter `param` asking for them; the
+ * last provider is never among them, so the chain always has one left to answer.
+ */
+export function chainHead(chain: readonly string[], param: string, entries: readonly unknown[]): string[] {
+  if (entries.length >= chain.length) throw new ScenarioParamError(param, `fewer entries than the target's ${chain.length} providers (the last one must stay up)`, entries);
+  return chain.slice(0, entries.length);
 }
 
 /** Skips unless the provider admin hook exists. */
