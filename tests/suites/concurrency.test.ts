@@ -20,7 +20,7 @@ test('concurrency: every case passes against the healthy reference target', asyn
 
 test('concurrency: slowness, a broken session cap and an exhausted chain are each caught and named', async () => {
   await withFaultyTarget(['--slow-ms', '1200', '--no-session-cleanup', '--provider-fail-rate', 'local=1'], async (url) => {
-    const run = await runSuite('concurrency', SHORT, url);
+    const run = await runSuite('concurrency', SHORT, { target: url });
     assertFailedWith(run, 'concurrency.high_concurrent_requests', 'slow responses');
     assertFailedWith(run, 'concurrency.session_overflow', 'session cap broken');
     assertFailedWith(run, 'concurrency.provider_cascade_failures', 'provider chain exhausted');

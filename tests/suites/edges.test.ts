@@ -23,7 +23,7 @@ test('edges: every case passes against the healthy reference target', async () =
 
 test('edges: a target that crashes on malformed input is caught by every case', async () => {
   await withSupervisedTarget(['--crash-on-malformed'], 1500, async (target) => {
-    const run = await runSuite('edges', SHORT, target.url);
+    const run = await runSuite('edges', SHORT, { target: target.url });
     for (const id of CASES) assertFailedWith(run, id, 'target crashed');
     assert.ok(target.crashes() >= CASES.length, `each case crashed the target itself (${target.crashes()} crashes)`);
   });

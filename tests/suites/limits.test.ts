@@ -34,7 +34,7 @@ test('limits: every case passes against the healthy reference target', async () 
 
 test('limits: a target that crashes on malformed input fails the config and session cases as crashed', async () => {
   await withSupervisedTarget(['--crash-on-malformed'], 1500, async (target) => {
-    const run = await runSuite('limits', SHORT, target.url);
+    const run = await runSuite('limits', SHORT, { target: target.url });
     assertFailedWith(run, 'limits.config_edge_cases', 'target crashed');
     assertFailedWith(run, 'limits.session_boundaries', 'target crashed');
     assert.ok(target.crashes() >= 2, `each case crashed the target itself (${target.crashes()} crashes)`);
@@ -46,7 +46,7 @@ test('limits: failing providers and a slow target fail switching, tools and reco
   // Every non-admin request waits 1.1 s here: the cases not under test run a single operation.
   const slowRun: SuiteOverrides = { ...SHORT, config_edge_cases: { load: { requests: 1 } }, session_boundaries: { load: { requests: 1 } } };
   await withFaultyTarget([...failAll, '--slow-ms', '1100'], async (url) => {
-    const run = await runSuite('limits', slowRun, url);
+    const run = await runSuite('limits', slowRun, { target: url });
     assertFailedWith(run, 'limits.provider_switching', 'provider chain exhausted');
     assertFailedWith(run, 'limits.tool_registry_overload', 'slow responses');
     assertFailedWith(run, 'limits.system_recovery', 'provider chain exhausted');
@@ -68,7 +68,7 @@ test('limits: cases needing admin hooks are skipped, with the reason, against a 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const run = await runSuite('limits', SHORT, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const run = await runSuite('limits', SHORT, { target: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
     for (const [id, hook] of [['limits.provider_switching', '/admin/primary'], ['limits.session_boundaries', '/admin/sessions/'], ['limits.system_recovery', '/admin/restart']]) {
       const c = caseOf(run, id);
       assert.equal(c.verdict, 'skipped', `${id}: ${c.verdict} ${c.note}`);

@@ -25,7 +25,7 @@ test('network: every case passes against the healthy reference target', async ()
 test('network: failing providers turn timeouts into a cascade and exhaust the chain', async () => {
   const failAll = ['primary', 'secondary', 'local'].flatMap((p) => ['--provider-fail-rate', `${p}=1`]);
   await withFaultyTarget(failAll, async (url) => {
-    const run = await runSuite('network', SHORT, url);
+    const run = await runSuite('network', SHORT, { target: url });
     assertFailedWith(run, 'network.timeout_cascades', 'timeouts cascading');
     assertFailedWith(run, 'network.intermittent_connectivity', 'provider chain exhausted');
     assertFailedWith(run, 'network.provider_health_oscillation', 'provider chain exhausted');

@@ -20,11 +20,17 @@ export type SuiteOverrides = Record<string, Record<string, unknown>>;
 
 const RUN_TIMEOUT_MS = 150_000;
 
-export async function runSuite(suite: string, overrides: SuiteOverrides, target?: string): Promise<SuiteRun> {
+export interface RunOptions {
+  /** The service under test; default: the embedded reference target. */
+  target?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export async function runSuite(suite: string, overrides: SuiteOverrides, { target, env = {} }: RunOptions = {}): Promise<SuiteRun> {
   const { file } = tempConfig({ cluster: FAST_CLUSTER, suites: { [suite]: overrides } });
   const reportsDir = mkdtempSync(path.join(os.tmpdir(), `stampede-${suite}-`));
   const args = ['run', '--suite', suite, '--config', file, '--reports-dir', reportsDir, ...(target ? ['--target', target] : [])];
-  const { code, output } = await runCoordinator(args, {}, RUN_TIMEOUT_MS);
+  const { code, output } = await runCoordinator(args, env, RUN_TIMEOUT_MS);
   const json = readdirSync(reportsDir).find((f) => f.startsWith('stress_test_results_') && f.endsWith('.json'));
   assert.ok(json, `no JSON report (exit ${code}):\n${output}`);
   return { code, output, report: JSON.parse(readFileSync(path.join(reportsDir, json), 'utf8')) as RunReport };

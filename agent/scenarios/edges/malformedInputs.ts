@@ -4,7 +4,7 @@
  * unhandled. Unhandled kinds are recorded as errors by name, so the report says which ones.
  */
 import type { Scenario } from '../../../shared/scenario.js';
-import { errorCode } from '../../../shared/outcomes.js';
+import { attemptInput } from '../support/inputs.js';
 import { choiceListParam } from '../support/params.js';
 import { rawExchange, rawTargetOf } from '../support/rawHttp.js';
 import { recordAliveAfter } from '../support/target.js';
@@ -29,14 +29,7 @@ export const malformedInputsScenario: Scenario = async (ctx) => {
     });
     await ctx.runLoad(async (index) => {
       const [name, sendKind] = senders[index % senders.length];
-      let status: number;
-      try {
-        status = await sendKind();
-      } catch (error) {
-        ctx.count('unhandled');
-        ctx.error(`unhandled ${name}: ${errorCode(error)}`);
-        throw error;
-      }
+      const status = await attemptInput(ctx, name, sendKind);
       const graceful = status >= 400 && status < 500;
       ctx.count(graceful ? 'graceful' : status < 400 ? 'accepted' : 'unhandled');
       if (!graceful) ctx.error(`${status < 400 ? 'accepted' : 'unhandled'} ${name}: HTTP ${status}`);

@@ -8,7 +8,7 @@
 import type { Dispatcher } from 'undici';
 import type { OpOutcome, Scenario } from '../../../shared/scenario.js';
 import type { TargetClient } from '../../worker/httpClient.js';
-import { errorCode } from '../../../shared/outcomes.js';
+import { attemptInput } from '../support/inputs.js';
 import { sha256Hex } from '../support/payloads.js';
 import { recordAliveAfter } from '../support/target.js';
 import { isRecord, jsonOf, prepare, send, withClient, type Answer } from '../support/targetClient.js';
@@ -90,15 +90,7 @@ export const unicodeBinaryScenario: Scenario = async (ctx) => {
     const checks = checksFor(client, ctx.load.connections, dir);
     await ctx.runLoad(async (index, slot): Promise<OpOutcome> => {
       const [name, check] = checks[index % checks.length];
-      let result;
-      try {
-        result = await check(client, slot);
-      } catch (error) {
-        ctx.count('unhandled');
-        ctx.error(`unhandled ${name}: ${errorCode(error)}`);
-        throw error;
-      }
-      const { answer, intact } = result;
+      const { answer, intact } = await attemptInput(ctx, name, () => check(client, slot));
       if (!intact) {
         // A 2xx that differs from what was sent is corruption; a refusal of valid input is not.
         const kind = answer.status < 300 ? 'corrupted' : answer.status < 500 ? 'refused' : 'unhandled';

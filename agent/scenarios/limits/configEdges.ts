@@ -7,7 +7,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
-import { errorCode } from '../../../shared/outcomes.js';
+import { attemptInput } from '../support/inputs.js';
 import { pathParam } from '../support/params.js';
 import { adminCall, MISSING_ROUTE, readJson, recordAliveAfter } from '../support/target.js';
 import { isRecord, jsonOf, prepare, send, withClient } from '../support/targetClient.js';
@@ -42,16 +42,10 @@ export const configEdgesScenario: Scenario = async (ctx) => {
       const readBack = prepare(client, { path });
       await ctx.runLoad(async (index) => {
         const [name, request] = documents[index % documents.length];
-        let status: number;
-        let after;
-        try {
-          status = (await send(client, request)).status;
-          after = jsonOf((await send(client, readBack)).text);
-        } catch (error) {
-          ctx.count('unhandled');
-          ctx.error(`unhandled ${name}: ${errorCode(error)}`);
-          throw error;
-        }
+        const { status, after } = await attemptInput(ctx, name, async () => ({
+          status: (await send(client, request)).status,
+          after: jsonOf((await send(client, readBack)).text),
+        }));
         if (MISSING_ROUTE.has(status)) {
           missingRoute += 1;
           return { status, ok: false };

@@ -7,7 +7,7 @@
  */
 import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
 import type { TargetClient } from '../../worker/httpClient.js';
-import { errorCode } from '../../../shared/outcomes.js';
+import { attemptInput } from '../support/inputs.js';
 import { adminCall, recordAliveAfter, requireRoute } from '../support/target.js';
 import { isRecord, jsonOf, prepare, send, withClient, type Answer } from '../support/targetClient.js';
 
@@ -97,15 +97,7 @@ export const sessionBoundariesScenario: Scenario = async (ctx) => {
     const all = kinds(ctx, client, prefix);
     await ctx.runLoad(async (index) => {
       const [name, kind] = all[index % all.length];
-      let verdict: Verdict;
-      try {
-        verdict = await kind(index);
-      } catch (error) {
-        ctx.count('unhandled');
-        ctx.error(`unhandled ${name}: ${errorCode(error)}`);
-        throw error;
-      }
-      const { answer, handled, corruptServed } = verdict;
+      const { answer, handled, corruptServed } = await attemptInput(ctx, name, () => kind(index));
       if (handled) ctx.count('handled');
       else {
         if (answer.status >= 500) ctx.count('unhandled');
