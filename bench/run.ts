@@ -16,7 +16,13 @@ import { createRecordingHistogram, encodeHistogram, mergeEncoded, summarize } fr
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
 const pinned = (core: number, cmd: string, args: string[]): [string, string[]] => (hasTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args]);
 
@@ -83,12 +89,20 @@ function mergeCost(): { perHistogramMs: number; totalMs: number; count: number }
 const target = await startTarget();
 try {
   console.log(`target: ${target.kind} at ${target.url}; generators pinned to core 0${hasTaskset ? '' : ' (taskset missing: not pinned)'}; ${CONNECTIONS} connections, ${SECONDS} s each`);
-  const worker = runJson(process.execPath, [path.join(ROOT, 'dist', 'bench', 'workerLoad.js'), target.url, String(CONNECTIONS), String(SECONDS * 1000)]) as { requests: number; durationMs: number };
-  const workerRps = worker.requests / (worker.durationMs / 1000);
-  const cannon = runJson(process.execPath, [path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'), '-c', String(CONNECTIONS), '-d', String(SECONDS), '--json', target.url]) as { requests: { total: number; average: number }; duration: number };
-  const cannonRps = cannon.requests.total / cannon.duration;
-  console.log(`stampede worker thread: ${Math.round(workerRps)} requests/s (${worker.requests} in ${(worker.durationMs / 1000).toFixed(2)} s)`);
-  console.log(`autocannon:             ${Math.round(cannonRps)} requests/s (${cannon.requests.total} in ${cannon.duration.toFixed(2)} s)`);
+  // The VM's speed drifts between seconds; alternating rounds and taking medians keeps the
+  // ratio from favouring whichever generator happened to run in a fast spell.
+  const workerRates: number[] = [];
+  const cannonRates: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const worker = runJson(process.execPath, [path.join(ROOT, 'dist', 'bench', 'workerLoad.js'), target.url, String(CONNECTIONS), String(SECONDS * 1000)]) as { requests: number; durationMs: number };
+    const cannon = runJson(process.execPath, [path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'), '-c', String(CONNECTIONS), '-d', String(SECONDS), '--json', target.url]) as { requests: { total: number }; duration: number };
+    workerRates.push(worker.requests / (worker.durationMs / 1000));
+    cannonRates.push(cannon.requests.total / cannon.duration);
+    console.log(`round ${round}: stampede worker thread ${Math.round(workerRates.at(-1)!)} req/s, autocannon ${Math.round(cannonRates.at(-1)!)} req/s`);
+  }
+  const workerRps = median(workerRates);
+  const cannonRps = median(cannonRates);
+  console.log(`median of ${ROUNDS}: stampede worker thread ${Math.round(workerRps)} requests/s, autocannon ${Math.round(cannonRps)} requests/s`);
   console.log(`ratio worker/autocannon: ${(workerRps / cannonRps).toFixed(2)}x`);
 } finally {
   target.child.kill('SIGTERM');

@@ -5,7 +5,8 @@
 import type { Dispatcher } from 'undici';
 import type { Scenario } from '../../shared/scenario.js';
 import { intParam, ScenarioParamError, stringParam } from './support/params.js';
-import { prepare, withClient } from './support/targetClient.js';
+import { LaneClients } from '../worker/laneClients.js';
+import { requestTimeoutOf } from './support/targetClient.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
@@ -30,20 +31,18 @@ export const httpScenario: Scenario = async (ctx) => {
   // A new connection per request makes a per-connection network fault hit every request alike.
   const fresh = params.newConnectionPerRequest ?? false;
   if (typeof fresh !== 'boolean') throw new ScenarioParamError('newConnectionPerRequest', 'true or false', fresh);
-  await withClient(ctx, async (client) => {
-    const options: Dispatcher.RequestOptions = prepare(client, {
+  const isOk = expect !== undefined ? (status: number) => status === expect : (status: number) => status < 400;
+  const lanes = new LaneClients(ctx.target, ctx.load.connections, requestTimeoutOf(ctx), isOk);
+  try {
+    const request: Dispatcher.DispatchOptions = {
       method: method as Dispatcher.HttpMethod,
-      path: stringParam(params, 'path', '/'),
-      body,
+      path: lanes.pathOf(stringParam(params, 'path', '/')),
       headers,
-      fresh,
-    });
-    await ctx.runLoad(async () => {
-      const response = await client.pool.request(options);
-      const length = Number(response.headers['content-length'] ?? 0);
-      await response.body.dump();
-      const status = response.statusCode;
-      return { status, ok: expect !== undefined ? status === expect : status < 400, bytes: length };
-    });
-  });
+      body,
+      ...(fresh ? { reset: true } : {}),
+    };
+    await ctx.runLoad((_, slot) => lanes.send(slot, request));
+  } finally {
+    await lanes.close();
+  }
 };

@@ -40,7 +40,7 @@ export function createScenarioContext({ shard, target, gate, recorder, client, h
     async measure(op) {
       if (!gate.open(0, 1) && !(await gate.wait(0, 1, hardDeadline))) return false;
       if (mustStop()) return false;
-      await timeOperation(recorder, op);
+      await timeOperation(recorder, op, 0, 0);
       return true;
     },
     count: (name, n = 1) => recorder.count(name, n),

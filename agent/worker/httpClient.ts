@@ -8,6 +8,21 @@ import type { HttpRequest, HttpResponse } from '../../shared/scenario.js';
 
 const MAX_BODY_TEXT = 1024 * 1024;
 
+/** A scenario path (`/x`, `x` or an absolute URL on the target) as a request path under the target's base path. */
+export function pathOnTarget(basePath: string, path: string): string {
+  if (/^https?:\/\//.test(path)) {
+    const url = new URL(path);
+    return url.pathname + url.search;
+  }
+  return basePath + (path.startsWith('/') ? path : `/${path}`);
+}
+
+/** The origin and base path of a target URL. */
+export function splitTarget(target: string): { origin: string; basePath: string } {
+  const url = new URL(target);
+  return { origin: url.origin, basePath: url.pathname.replace(/\/$/, '') };
+}
+
 export class TargetClient {
   readonly pool: Pool;
   private readonly basePath: string;
@@ -17,9 +32,9 @@ export class TargetClient {
     connections: number,
     private readonly timeoutMs: number,
   ) {
-    const url = new URL(target);
-    this.basePath = url.pathname.replace(/\/$/, '');
-    this.pool = new Pool(url.origin, {
+    const { origin, basePath } = splitTarget(target);
+    this.basePath = basePath;
+    this.pool = new Pool(origin, {
       connections,
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
@@ -30,11 +45,7 @@ export class TargetClient {
 
   /** The request path on the target for a scenario path. */
   pathOf(path: string): string {
-    if (/^https?:\/\//.test(path)) {
-      const url = new URL(path);
-      return url.pathname + url.search;
-    }
-    return this.basePath + (path.startsWith('/') ? path : `/${path}`);
+    return pathOnTarget(this.basePath, path);
   }
 
   async send(request: HttpRequest): Promise<HttpResponse> {

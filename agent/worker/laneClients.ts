@@ -6,16 +6,11 @@
  * without `onRequestStart` is passed through unwrapped (no adapter object per request).
  */
 import { Client, type Dispatcher } from 'undici';
-
-export interface PreparedRequest {
-  method: Dispatcher.HttpMethod;
-  path: string;
-  headers: Record<string, string>;
-  body?: string;
-}
+import { pathOnTarget, splitTarget } from './httpClient.js';
 
 export interface LaneResponse {
   status: number;
+  ok: boolean;
   bytes: number;
 }
 
@@ -40,8 +35,10 @@ class LaneHandler {
     return true;
   }
 
+  constructor(private readonly isOk: (status: number) => boolean) {}
+
   onComplete(): void {
-    this.resolve({ status: this.status, bytes: this.bytes });
+    this.resolve({ status: this.status, ok: this.isOk(this.status), bytes: this.bytes });
   }
 
   onError(error: Error): void {
@@ -52,17 +49,24 @@ class LaneHandler {
 export class LaneClients {
   private readonly clients: Client[];
   private readonly handlers: LaneHandler[];
+  private readonly basePath: string;
 
-  constructor(origin: string, lanes: number, timeoutMs: number) {
+  constructor(target: string, lanes: number, timeoutMs: number, isOk: (status: number) => boolean) {
+    const { origin, basePath } = splitTarget(target);
+    this.basePath = basePath;
     this.clients = Array.from(
       { length: lanes },
       () => new Client(origin, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 10_000), keepAliveTimeout: 10_000 }),
     );
-    this.handlers = Array.from({ length: lanes }, () => new LaneHandler());
+    this.handlers = Array.from({ length: lanes }, () => new LaneHandler(isOk));
+  }
+
+  pathOf(path: string): string {
+    return pathOnTarget(this.basePath, path);
   }
 
   /** Sends `request` on lane `slot`; a lane carries one request at a time. */
-  send(slot: number, request: PreparedRequest): Promise<LaneResponse> {
+  send(slot: number, request: Dispatcher.DispatchOptions): Promise<LaneResponse> {
     const handler = this.handlers[slot];
     return new Promise((resolve, reject) => {
       handler.resolve = resolve;

@@ -30,19 +30,27 @@ export class ShardRecorder {
   ops = 0;
   ok = 0;
   bytes = 0;
-  /** Epoch ms of the first operation; per-second buckets count from it. */
+  /** Epoch ms when load began; per-second and start buckets count from it. */
   origin = 0;
+  /** The same instant on the monotonic clock the hot path already reads. */
+  private originPerf = 0;
   /** Operation starts per START_BUCKET_MS, kept only when asked (the thermal suite proves blocking with them). */
   private startCounts?: number[];
 
-  recordOp(latencyUs: number, outcome: OutcomeClass, ok: boolean, bytes: number, nowMs: number): void {
+  start(epochMs: number, perfMs: number): void {
+    this.origin = epochMs;
+    this.originPerf = perfMs;
+  }
+
+  /** `endPerf`: performance.now() when the operation ended. */
+  recordOp(latencyUs: number, outcome: OutcomeClass, ok: boolean, bytes: number, endPerf: number): void {
     // Zero would be below the histogram's lowest discernible value; a sub-µs op is 1 µs here.
     this.histogram.recordValue(latencyUs < 1 ? 1 : latencyUs);
     this.outcomeCounts[OUTCOME_INDEX[outcome]] += 1;
     this.ops += 1;
     if (ok) this.ok += 1;
     this.bytes += bytes;
-    const second = Math.floor((nowMs - this.origin) / 1000);
+    const second = Math.floor((endPerf - this.originPerf) / 1000);
     if (second >= 0 && second < 86_400) {
       while (this.perSecondCounts.length <= second) this.perSecondCounts.push(0);
       this.perSecondCounts[second] += 1;
@@ -53,9 +61,14 @@ export class ShardRecorder {
     this.startCounts = [];
   }
 
-  noteStart(nowMs: number): void {
+  get tracksStarts(): boolean {
+    return this.startCounts !== undefined;
+  }
+
+  /** `startPerf`: performance.now() when the operation started. */
+  noteStart(startPerf: number): void {
     if (!this.startCounts) return;
-    const bucket = Math.floor((nowMs - this.origin) / START_BUCKET_MS);
+    const bucket = Math.floor((startPerf - this.originPerf) / START_BUCKET_MS);
     if (bucket < 0 || bucket >= MAX_START_BUCKETS) return;
     while (this.startCounts.length <= bucket) this.startCounts.push(0);
     this.startCounts[bucket] += 1;

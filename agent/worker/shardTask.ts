@@ -3,6 +3,7 @@
  * The whole shard is one awaited task because piscina pauses a worker's event loop between tasks.
  * Progress leaves through a MessagePort; stop and thermal state arrive through shared memory.
  */
+import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ShardAssign, ShardStatus } from '../../shared/protocol.js';
@@ -63,7 +64,7 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
   let note: string | undefined;
   await waitUntil(task.startAtLocal);
   const startedAtLocal = Date.now();
-  recorder.origin = startedAtLocal;
+  recorder.start(startedAtLocal, performance.now());
   if (shard.params.trackOpStarts === true) recorder.trackStarts();
   const progress = () => {
     const now = Date.now();
