@@ -46,6 +46,21 @@ const CAUSES: Cause[] = [
     matches: (r) => (r.shards.some((s) => s.state === 'lost') ? r.shards.filter((s) => s.state === 'lost').map((s) => `${s.shardId}: ${s.note ?? 'lost'}`).join('; ') : undefined),
   },
   {
+    cause: 'thermal protection breached',
+    recommendation: 'Work started while the thermal governor blocked it, or did not resume after the CPU cooled: check that every worker passes the shared thermal gate before each operation and that the resume limit is below the throttle limit in thermal_limits.json.',
+    matches: (r) => thresholdDetail(r.thresholds.find((t) => !t.passed && (/^gauge\.(opsStartedWhileHot|missedResumes|stalledResumes)$/.test(t.metric) || (t.metric === 'gauge.throttledThroughputRatio' && t.actual !== null)))),
+  },
+  {
+    cause: 'thermal sensor faults',
+    recommendation: 'The temperature sensor failed or read nonsense, so the agent blocked to be safe: check the sensor source the agent reports at start (coretemp loaded, script path and sudo rule, file permissions).',
+    matches: byThreshold(/^gauge\.sensorFaults$/),
+  },
+  {
+    cause: 'thermal limits never reached',
+    recommendation: 'The load never took the CPU into the throttle band or past the block limit, so the case could not show the governor at work: run it longer or with more connections on the reference machine, or lower the limits for the test.',
+    matches: (r) => thresholdDetail(r.thresholds.find((t) => !t.passed && (/^gauge\.(thermalBlocks|thermalResumes)$/.test(t.metric) || (t.metric === 'gauge.throttledThroughputRatio' && t.actual === null)))),
+  },
+  {
     cause: 'target crashed',
     recommendation: 'The target stopped answering during the case (connections refused, or no answer afterwards): it must answer bad, oversized or abandoned requests with a 4xx and never let one take the process down; run it under a supervisor that restarts it.',
     matches: (r) => {

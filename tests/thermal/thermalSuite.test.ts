@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readJsonReport, readTextReport } from '../helpers/reports.js';
 import { startNatsServer } from '../../coordinator/natsServer.js';
+import { startCountingTarget } from '../helpers/countingTarget.js';
 import { FAST_CLUSTER, runCoordinator, startAgent, tempConfig } from '../helpers/processes.js';
 
 const SHORT = (durationMs: number) => ({ load: { durationMs }, timeoutMs: 60_000 });
@@ -50,6 +51,31 @@ test('--suite thermal with no thermal agent on the bus exits 3 after a bounded w
     assert.ok(Date.now() - started < 60_000);
   } finally {
     await agent.stop();
+    await nats.stop();
+  }
+});
+
+test('a thermal agent that never gets hot fails the cases that need heat, and the analysis says why', async () => {
+  const nats = await startNatsServer();
+  const agent = await startAgent(nats.url, 'cool-thermal', ['--thermal', '--thermal-source', 'scripted:70@0']);
+  const target = await startCountingTarget();
+  try {
+    const { dir, file } = tempConfig({
+      cluster: FAST_CLUSTER,
+      suites: { thermal: { thermal_limit_stress: SHORT(3000), recovery_cycles: SHORT(3000), thermal_aware_operations: { ...SHORT(3000), params: { method: 'GET', path: '/', trackOpStarts: true } } } },
+    });
+    const run = await runCoordinator(['run', '--suite', 'thermal', '--nats', nats.url, '--target', target.url, '--config', file, '--reports-dir', dir]);
+    assert.equal(run.code, 1, run.output);
+    const report = readJsonReport(dir);
+    const verdicts = Object.fromEntries(report.suites[0].testCases.map((c) => [c.name, c.verdict]));
+    assert.deepEqual(verdicts, { thermal_limit_stress: 'passed', recovery_cycles: 'failed', thermal_aware_operations: 'failed' });
+    assert.deepEqual(report.failureAnalysis.map((f) => [f.caseId, f.cause]), [
+      ['thermal.recovery_cycles', 'thermal limits never reached'],
+      ['thermal.thermal_aware_operations', 'thermal limits never reached'],
+    ]);
+  } finally {
+    await agent.stop();
+    await target.close();
     await nats.stop();
   }
 });
