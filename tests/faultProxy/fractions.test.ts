@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Agent, request } from "undici";
-import { startFaultProxy, type RunningFaultProxy } from "../../agent/faultProxy.js";
-import type { FaultSpec } from "../../shared/faults.js";
 import { startTarget, type RunningTarget } from "../../target/server.js";
-import { probeMany, tally } from "./probe.js";
+import { probeMany, tally, withProxy } from "./probe.js";
 
 let target: RunningTarget;
 before(async () => {
@@ -14,14 +12,6 @@ after(async () => {
   await target.close();
 });
 
-async function withProxy<T>(faults: FaultSpec, seed: number, body: (proxy: RunningFaultProxy) => Promise<T>): Promise<T> {
-  const proxy = await startFaultProxy({ upstream: { host: "127.0.0.1", port: target.port }, faults, seed });
-  try {
-    return await body(proxy);
-  } finally {
-    await proxy.close();
-  }
-}
 
 async function targetTotal(): Promise<number> {
   const response = await request(`${target.url}/admin/stats`);
@@ -30,7 +20,7 @@ async function targetTotal(): Promise<number> {
 
 describe("fault proxy fractions", () => {
   it("resets 30% ± 5 points of 1,000 connections, and counts them as the client saw them", async () => {
-    await withProxy({ resetFraction: 0.3 }, 42, async (proxy) => {
+    await withProxy(target.port, { resetFraction: 0.3 }, async (proxy) => {
       const counts = tally(await probeMany(proxy.url(`${target.url}/ping`), 1000, 25));
       assert.equal(counts.reset + counts.ok, 1000, JSON.stringify(counts));
       assert.ok(counts.reset >= 250 && counts.reset <= 350, `${counts.reset} resets of 1000`);
@@ -38,19 +28,19 @@ describe("fault proxy fractions", () => {
       assert.equal(stats.accepted, 1000);
       assert.equal(stats.reset, counts.reset);
       assert.equal(stats.passed, counts.ok);
-    });
+    }, 42);
   });
 
   it("repeats the same fates for the same seed, and others for another seed", async () => {
     const run = (seed: number) =>
-      withProxy({ resetFraction: 0.3 }, seed, (proxy) => probeMany(proxy.url(`${target.url}/ping`), 100, 1));
+      withProxy(target.port, { resetFraction: 0.3 }, (proxy) => probeMany(proxy.url(`${target.url}/ping`), 100, 1), seed);
     const [first, again, other] = [await run(7), await run(7), await run(8)];
     assert.deepEqual(again, first);
     assert.notDeepEqual(other, first);
   });
 
   it("ends blackholed requests as client timeouts, never reaching the target", async () => {
-    await withProxy({ blackholeFraction: 1 }, 1, async (proxy) => {
+    await withProxy(target.port, { blackholeFraction: 1 }, async (proxy) => {
       const before = await targetTotal();
       const client = new Agent({ headersTimeout: 200, bodyTimeout: 200 });
       try {
@@ -62,11 +52,11 @@ describe("fault proxy fractions", () => {
       assert.ok(proxy.stats().blackholed >= 1);
       assert.equal(proxy.stats().passed, 0);
       assert.equal(await targetTotal(), before);
-    });
+    }, 1);
   });
 
   it("splits connections between pass, reset and blackhole as configured", async () => {
-    await withProxy({ resetFraction: 0.2, blackholeFraction: 0.3 }, 3, async (proxy) => {
+    await withProxy(target.port, { resetFraction: 0.2, blackholeFraction: 0.3 }, async (proxy) => {
       const counts = tally(await probeMany(proxy.url(`${target.url}/ping`), 200, 50, 1000));
       const stats = proxy.stats();
       assert.equal(counts.ok, stats.passed);
@@ -74,6 +64,6 @@ describe("fault proxy fractions", () => {
       assert.equal(counts.timeout, stats.blackholed);
       assert.equal(counts.error, 0);
       assert.ok(stats.reset > 20 && stats.blackholed > 30 && stats.passed > 60, JSON.stringify(stats));
-    });
+    }, 3);
   });
 });

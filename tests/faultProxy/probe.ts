@@ -1,5 +1,7 @@
 /** One HTTP request on a fresh connection, classified the way a load worker would count it. */
 import http from "node:http";
+import { startFaultProxy, type RunningFaultProxy } from "../../agent/faultProxy.js";
+import type { FaultSpec } from "../../shared/faults.js";
 
 export type Outcome = "ok" | "reset" | "timeout" | "error";
 
@@ -61,5 +63,15 @@ export async function until(condition: () => boolean, timeoutMs = 5000): Promise
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Runs `body` with a fault proxy in front of 127.0.0.1:`upstreamPort`, closed afterwards. */
+export async function withProxy<T>(upstreamPort: number, faults: FaultSpec, body: (proxy: RunningFaultProxy) => Promise<T>, seed?: number): Promise<T> {
+  const proxy = await startFaultProxy({ upstream: { host: "127.0.0.1", port: upstreamPort }, faults, seed });
+  try {
+    return await body(proxy);
+  } finally {
+    await proxy.close();
   }
 }

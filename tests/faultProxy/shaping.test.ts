@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startFaultProxy, type RunningFaultProxy } from "../../agent/faultProxy.js";
+import { startFaultProxy } from "../../agent/faultProxy.js";
 import { faultSpecSchema, type FaultSpec } from "../../shared/faults.js";
 import { startTarget, type RunningTarget } from "../../target/server.js";
-import { probe, type ProbeResult } from "./probe.js";
+import { probe, withProxy, type ProbeResult } from "./probe.js";
 
 const FILE_BYTES = 50_000;
 const READ_FILE = { tool: "read_file", args: { path: "payload.txt" } };
@@ -20,14 +20,6 @@ after(async () => {
   await target.close();
 });
 
-async function withProxy(faults: FaultSpec, body: (proxy: RunningFaultProxy) => Promise<void>): Promise<void> {
-  const proxy = await startFaultProxy({ upstream: { host: "127.0.0.1", port: target.port }, faults });
-  try {
-    await body(proxy);
-  } finally {
-    await proxy.close();
-  }
-}
 
 /** Label of the first of several concurrent requests to finish. */
 function firstToFinish(requests: Record<string, Promise<ProbeResult>>): Promise<string> {
@@ -36,7 +28,7 @@ function firstToFinish(requests: Record<string, Promise<ProbeResult>>): Promise<
 
 describe("fault proxy shaping", () => {
   it("passes requests and responses through unchanged without faults", async () => {
-    await withProxy({}, async (proxy) => {
+    await withProxy(target.port, {}, async (proxy) => {
       const viaProxy = await probe(proxy.url(`${target.url}/tools/execute`), { json: READ_FILE });
       assert.equal(viaProxy.status, 200);
       assert.equal(JSON.parse(viaProxy.body ?? "").result.content, "p".repeat(FILE_BYTES));
@@ -48,14 +40,14 @@ describe("fault proxy shaping", () => {
   });
 
   it("rewrites only the origin of a URL", async () => {
-    await withProxy({}, async (proxy) => {
+    await withProxy(target.port, {}, async (proxy) => {
       assert.equal(proxy.url("http://10.0.0.9:8080"), `http://127.0.0.1:${proxy.port}`);
       assert.equal(proxy.url("http://example.test/a/b?c=1#d"), `http://127.0.0.1:${proxy.port}/a/b?c=1#d`);
     });
   });
 
   it("adds latency: the direct request answers first, the proxied one no sooner than the delay", async () => {
-    await withProxy({ latency: { ms: 300, jitterMs: 0 } }, async (proxy) => {
+    await withProxy(target.port, { latency: { ms: 300, jitterMs: 0 } }, async (proxy) => {
       const started = Date.now();
       const delayed = probe(proxy.url(`${target.url}/ping`));
       assert.equal(await firstToFinish({ direct: probe(`${target.url}/ping`), delayed }), "direct");
@@ -65,7 +57,7 @@ describe("fault proxy shaping", () => {
   });
 
   it("caps bandwidth: 50 kB at 100 kB/s takes at least ~half a second", async () => {
-    await withProxy({ bandwidthBytesPerSec: 100_000 }, async (proxy) => {
+    await withProxy(target.port, { bandwidthBytesPerSec: 100_000 }, async (proxy) => {
       const started = Date.now();
       const throttled = probe(proxy.url(`${target.url}/tools/execute`), { json: READ_FILE });
       const direct = probe(`${target.url}/tools/execute`, { json: READ_FILE });

@@ -1,19 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { startTarget, type RunningTarget } from "../../target/server.js";
-import { TargetClient } from "./http.js";
+import { describe, it } from "node:test";
 
-let target: RunningTarget;
+import { hookTarget, TargetClient } from "./http.js";
+
 let api: TargetClient;
 
-before(async () => {
-  target = await startTarget({ log: () => undefined });
-  api = new TargetClient(target.url);
-});
-after(async () => {
-  await api.close();
-  await target.close();
-});
+hookTarget({ log: () => undefined }, (_, a) => (api = a));
 
 const execute = (tool: string, args: Record<string, unknown>) => api.post("/tools/execute", { tool, args });
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);

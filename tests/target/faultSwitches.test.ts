@@ -1,22 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { request } from "undici";
-import { startTarget, type RunningTarget, type TargetOptions } from "../../target/server.js";
+import { startTarget } from "../../target/server.js";
 import { spawnTarget } from "./childTarget.js";
-import { TargetClient, type Answer } from "./http.js";
+import { TargetClient, withTarget, type Answer } from "./http.js";
 
 const MiB = 1024 * 1024;
 
-async function withTarget(options: Partial<TargetOptions>, body: (api: TargetClient) => Promise<void>): Promise<void> {
-  const target: RunningTarget = await startTarget({ ...options, log: () => undefined });
-  const api = new TargetClient(target.url);
-  try {
-    await body(api);
-  } finally {
-    await api.close();
-    await target.close();
-  }
-}
 
 function metric(metricsText: string, name: string): number {
   const line = metricsText.split("\n").find((l) => l.startsWith(`${name} `));

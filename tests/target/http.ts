@@ -1,3 +1,5 @@
+import { after, before } from "node:test";
+import { startTarget, type RunningTarget, type TargetOptions } from "../../target/server.js";
 /** A small JSON client for the target tests, on its own undici Agent so each file closes its sockets. */
 import { Agent, request } from "undici";
 
@@ -51,4 +53,33 @@ export class TargetClient {
   close(): Promise<void> {
     return this.agent.close();
   }
+}
+
+/** Starts one target for the whole test file and hands it over, with a client, before the tests run. */
+export function hookTarget(options: Partial<TargetOptions>, use: (target: RunningTarget, api: TargetClient) => void): void {
+  let target: RunningTarget;
+  let api: TargetClient;
+  before(async () => {
+    target = await startTarget({ log: () => undefined, ...options });
+    api = new TargetClient(target.url);
+    use(target, api);
+  });
+  after(async () => {
+    await api.close();
+    await target.close();
+  });
+}
+
+/** Runs `body` against a target of its own, then stops it; returns the lines the target logged. */
+export async function withTarget(options: Partial<TargetOptions>, body: (api: TargetClient) => Promise<void>): Promise<string[]> {
+  const lines: string[] = [];
+  const target = await startTarget({ log: (line) => lines.push(line), ...options });
+  const api = new TargetClient(target.url);
+  try {
+    await body(api);
+  } finally {
+    await api.close();
+    await target.close();
+  }
+  return lines;
 }

@@ -1,21 +1,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { after, before, describe, it } from "node:test";
-import { startTarget, type RunningTarget } from "../../target/server.js";
-import { TargetClient } from "./http.js";
+import { describe, it } from "node:test";
+
+import { hookTarget, TargetClient } from "./http.js";
 
 const TEN_MIB = 10 * 1024 * 1024;
-let target: RunningTarget;
 let api: TargetClient;
 
-before(async () => {
-  target = await startTarget({ log: () => undefined });
-  api = new TargetClient(target.url);
-});
-after(async () => {
-  await api.close();
-  await target.close();
-});
+hookTarget({ log: () => undefined }, (_, a) => (api = a));
 
 describe("default 10 MiB attachment limit", () => {
   it("handles a 10 MiB file", async () => {

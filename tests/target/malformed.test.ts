@@ -1,21 +1,14 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { startTarget, type RunningTarget } from "../../target/server.js";
-import { TargetClient, type Answer } from "./http.js";
+import { describe, it } from "node:test";
+import { type RunningTarget } from "../../target/server.js";
+import { hookTarget, TargetClient, type Answer } from "./http.js";
 import { rawExchange } from "./rawHttp.js";
 
 const LIMIT = 64 * 1024;
 let target: RunningTarget;
 let api: TargetClient;
 
-before(async () => {
-  target = await startTarget({ maxBodyBytes: LIMIT, log: () => undefined });
-  api = new TargetClient(target.url);
-});
-after(async () => {
-  await api.close();
-  await target.close();
-});
+hookTarget({ maxBodyBytes: LIMIT, log: () => undefined }, (t, a) => ([target, api] = [t, a]));
 
 interface Answered {
   status: number;

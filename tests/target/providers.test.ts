@@ -1,23 +1,14 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { beforeEach, describe, it } from "node:test";
 import { DEFAULT_PROVIDERS } from "../../target/config.js";
-import { startTarget, type RunningTarget } from "../../target/server.js";
-import { TargetClient } from "./http.js";
+import { hookTarget, TargetClient } from "./http.js";
 
-let target: RunningTarget;
 let api: TargetClient;
 
 /** Short timeouts keep the timeout cases fast. */
 const FAST_CHAIN = DEFAULT_PROVIDERS.map((p) => ({ ...p, timeoutMs: 100 }));
 
-before(async () => {
-  target = await startTarget({ providers: FAST_CHAIN, log: () => undefined });
-  api = new TargetClient(target.url);
-});
-after(async () => {
-  await api.close();
-  await target.close();
-});
+hookTarget({ providers: FAST_CHAIN, log: () => undefined }, (_, a) => (api = a));
 beforeEach(async () => {
   for (const { name } of FAST_CHAIN) await api.post(`/admin/providers/${name}`, { state: "up" });
   await api.post("/admin/primary", { provider: "primary" });

@@ -1,21 +1,13 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { after, before, describe, it } from "node:test";
-import { startTarget, type RunningTarget } from "../../target/server.js";
-import { TargetClient } from "./http.js";
+import { describe, it } from "node:test";
+import { startTarget } from "../../target/server.js";
+import { hookTarget, TargetClient } from "./http.js";
 
 const quiet = (): void => undefined;
-let target: RunningTarget;
 let api: TargetClient;
 
-before(async () => {
-  target = await startTarget({ maxBodyBytes: 64 * 1024, log: quiet });
-  api = new TargetClient(target.url);
-});
-after(async () => {
-  await api.close();
-  await target.close();
-});
+hookTarget({ maxBodyBytes: 64 * 1024, log: quiet }, (_, a) => (api = a));
 
 describe("liveness and routing", () => {
   it("answers / and /ping with a tiny JSON body", async () => {

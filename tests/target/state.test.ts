@@ -3,8 +3,7 @@ import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startTarget, type RunningTarget } from "../../target/server.js";
-import { TargetClient } from "./http.js";
+import { withTarget } from "./http.js";
 
 let dir: string;
 before(async () => {
@@ -15,21 +14,9 @@ after(async () => {
 });
 
 /** Starts a target on `stateFile`, runs `body` against it, closes both, and returns the log lines. */
-async function withTarget(stateFile: string, body: (api: TargetClient) => Promise<void>): Promise<string[]> {
-  const lines: string[] = [];
-  const target: RunningTarget = await startTarget({ stateFile, log: (line) => lines.push(line) });
-  const api = new TargetClient(target.url);
-  try {
-    await body(api);
-  } finally {
-    await api.close();
-    await target.close();
-  }
-  return lines;
-}
 
 async function seedState(stateFile: string): Promise<void> {
-  await withTarget(stateFile, async (api) => {
+  await withTarget({ stateFile }, async (api) => {
     for (const id of ["s1", "s2", "s3"]) assert.equal((await api.post("/process", { prompt: "hi", sessionId: id })).status, 200);
   });
 }
@@ -38,7 +25,7 @@ describe("state file at start", () => {
   it("recovers sessions from a sound file", async () => {
     const file = path.join(dir, "sound.json");
     await seedState(file);
-    await withTarget(file, async (api) => {
+    await withTarget({ stateFile: file }, async (api) => {
       const state = await api.get("/admin/state");
       assert.equal(state.json.lastLoad.status, "loaded");
       assert.equal((await api.get("/sessions")).json.live, 3);
@@ -57,7 +44,7 @@ describe("state file at start", () => {
       await seedState(file);
       await damage(file);
       const damaged = await readFile(file);
-      const lines = await withTarget(file, async (api) => {
+      const lines = await withTarget({ stateFile: file }, async (api) => {
         const { lastLoad } = (await api.get("/admin/state")).json;
         assert.equal(lastLoad.status, "corrupt");
         assert.ok(lastLoad.reason.length > 0);
@@ -67,7 +54,7 @@ describe("state file at start", () => {
       });
       assert.ok(lines.some((line) => line.includes("warning") && line.includes("corrupt")), lines.join("\n"));
       // The clean start wrote a sound file: the next start loads it.
-      await withTarget(file, async (api) => {
+      await withTarget({ stateFile: file }, async (api) => {
         assert.equal((await api.get("/admin/state")).json.lastLoad.status, "loaded");
       });
     });
@@ -76,7 +63,7 @@ describe("state file at start", () => {
 
 describe("admin restart", () => {
   it("recovers sessions, config and provider modes in process", async () => {
-    await withTarget(path.join(dir, "restart.json"), async (api) => {
+    await withTarget({ stateFile: path.join(dir, "restart.json") }, async (api) => {
       await api.post("/process", { prompt: "a", sessionId: "keep-me" });
       await api.post("/admin/providers/secondary", { state: "down" });
       await api.post("/admin/primary", { provider: "local" });
@@ -94,7 +81,7 @@ describe("admin restart", () => {
 
   for (const corruptState of ["garbage", "truncate"] as const) {
     it(`detects a ${corruptState} state file on restart and starts clean`, async () => {
-      await withTarget(path.join(dir, `restart-${corruptState}.json`), async (api) => {
+      await withTarget({ stateFile: path.join(dir, `restart-${corruptState}.json`) }, async (api) => {
         await api.post("/process", { prompt: "a", sessionId: "lost" });
         await api.post("/admin/primary", { provider: "local" });
         const restart = await api.post("/admin/restart", { corruptState });
@@ -107,7 +94,7 @@ describe("admin restart", () => {
   }
 
   it("refuses an unknown corruption kind", async () => {
-    await withTarget(path.join(dir, "restart-bad.json"), async (api) => {
+    await withTarget({ stateFile: path.join(dir, "restart-bad.json") }, async (api) => {
       assert.equal((await api.post("/admin/restart", { corruptState: "fire" })).status, 422);
     });
   });
