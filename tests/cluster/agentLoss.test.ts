@@ -57,6 +57,32 @@ test('SIGKILL of an agent mid-shard: the shard runs again on another agent and i
   await survivor.stop();
 });
 
+test('a stalled agent whose shard was redelivered wakes up as a zombie: its late result is fenced off', async () => {
+  const zombie = await startAgent(nats.url, 'zombie');
+  const healthy = await startAgent(nats.url, 'healthy');
+  processes.push(zombie, healthy);
+  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
+  const coordinator = startProcess(COORDINATOR_CLI, ['load', '--nats', nats.url, '--agents', '2', '--config', file, '--url', `${target.url}/`, '--connections', '4', '--duration', '5s', '--reports-dir', dir]);
+  processes.push(coordinator);
+  await coordinator.waitFor(/shards done, 2 running, [1-9]\d* ops/, 30_000);
+  zombie.child.kill('SIGSTOP');
+  // Past the ack wait the shard is redelivered; the healthy agent takes it once its own is done.
+  await coordinator.waitFor(/1\/2 shards done, 1 running/, 30_000);
+  await sleep(2000);
+  zombie.child.kill('SIGCONT');
+  assert.equal(await coordinator.exited, 0, coordinator.output());
+
+  const report = readJsonReport(dir);
+  const c = report.suites[0].testCases[0];
+  const redelivered = c.shards.find((s) => s.attempts.some((a) => a.agentId === 'zombie'))!;
+  assert.equal(redelivered.agentId, 'healthy', 'the accepted attempt is the redelivery');
+  assert.deepEqual(redelivered.attempts.map((a) => [a.attempt, a.agentId]), [[1, 'zombie'], [2, 'healthy']]);
+  assert.equal(c.perAgent.map((a) => a.agentId).join(), 'healthy', 'nothing the zombie measured was counted');
+  assert.equal(c.metrics.requests, c.shards.reduce((sum, s) => sum + (s.requests ?? 0), 0));
+  assert.ok(report.bus.staleResults >= 1, `the zombie's late result was seen and discarded: ${JSON.stringify(report.bus)}`);
+  await Promise.all([zombie.stop(), healthy.stop()]);
+});
+
 test('an agent cut off from the coordinator stops sending requests within 5 s', async () => {
   const agent = await startAgent(nats.url, 'cutoff');
   processes.push(agent);
