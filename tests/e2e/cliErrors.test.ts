@@ -86,3 +86,12 @@ test('agent: bad flags exit 2; unreachable NATS exits 3', async () => {
   assert.equal(await down.exited, 3);
   assert.match(down.output(), /cannot reach NATS at nats:\/\/127\.0\.0\.1:1/);
 });
+
+test('agent --thermal with no usable sensor refuses to start (exit 2) and says why', async () => {
+  const agent = startProcess(AGENT_CLI, ['start', '--nats', nats.url, '--thermal', '--thermal-source', 'file:/nonexistent/stampede-celsius']);
+  assert.equal(await agent.exited, 2, agent.output());
+  assert.match(agent.output(), /no usable CPU temperature sensor, so this agent cannot run with --thermal/);
+  const bad = startProcess(AGENT_CLI, ['start', '--nats', nats.url, '--thermal', '--thermal-source', 'lava']);
+  assert.equal(await bad.exited, 2);
+  assert.match(bad.output(), /--thermal-source/);
+});
