@@ -3,9 +3,7 @@
  * and nothing is left running.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
 import { runCoordinator, tempConfig, AGENT_CLI, startProcess } from '../helpers/processes.js';
@@ -18,16 +16,17 @@ after(async () => {
   await nats.stop();
 });
 
-function childrenOfTests(): string {
-  // Any nats-server or agent started by a failed command would still be running under our tree.
-  try {
-    return execFileSync('pgrep', ['-f', '-a', 'stampede-nats-|agent/cli.js start'], { encoding: 'utf8' })
-      .split('\n')
-      .filter((l) => l && !l.includes(path.dirname(nats.storeDir)) && !l.includes('pgrep'))
-      .join('\n');
-  } catch {
-    return '';
+/** Live processes carrying `marker` in their environment: whatever a command started, however deep. */
+function processesMarked(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').includes(marker)) found.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+    } catch {
+      // The process ended while we looked.
+    }
   }
+  return found;
 }
 
 test('unknown suite: exit 2, the valid suites listed', async () => {
@@ -71,11 +70,12 @@ test('no agents within the wait: exit 3, saying how many came', async () => {
 test('malformed config file: exit 2 naming file, field and expectation', async () => {
   const { file } = tempConfig({});
   writeFileSync(file, JSON.stringify({ suites: { concurrency: { high_concurrent_requests: { load: { connections: 0 } } } } }));
-  const r = await runCoordinator(['run', '--suite', 'concurrency', '--config', file]);
+  const marker = `STAMPEDE_TEST_MARK=${process.pid}-${Date.now()}`;
+  const r = await runCoordinator(['run', '--suite', 'concurrency', '--config', file], { STAMPEDE_TEST_MARK: marker.split('=')[1] });
   assert.equal(r.code, 2);
   assert.ok(r.output.includes(`${file}: suites.concurrency.high_concurrent_requests.load.connections:`), r.output);
   assert.equal(r.output.trim().split('\n').length, 1, `one line:\n${r.output}`);
-  assert.equal(childrenOfTests(), '', 'nothing left running');
+  assert.deepEqual(processesMarked(marker), [], 'nothing left running');
 });
 
 test('agent: bad flags exit 2; unreachable NATS exits 3', async () => {
