@@ -3,10 +3,10 @@
  * and nothing is left running.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
-import { runCoordinator, tempConfig, AGENT_CLI, startProcess } from '../helpers/processes.js';
+import { runCoordinator, tempConfig, AGENT_CLI, startProcess, processesMarked } from '../helpers/processes.js';
 
 let nats: RunningNatsServer;
 before(async () => {
@@ -16,18 +16,6 @@ after(async () => {
   await nats.stop();
 });
 
-/** Live processes carrying `marker` in their environment: whatever a command started, however deep. */
-function processesMarked(marker: string): string[] {
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    try {
-      if (readFileSync(`/proc/${pid}/environ`, 'utf8').includes(marker)) found.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return found;
-}
 
 test('unknown suite: exit 2, the valid suites listed', async () => {
   const r = await runCoordinator(['run', '--suite', 'bogus']);

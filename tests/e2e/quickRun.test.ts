@@ -4,37 +4,29 @@
  * when interrupted with Ctrl-C.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { PACKAGE_ROOT } from '../../shared/paths.js';
+import { processesMarked } from '../helpers/processes.js';
 import { readJsonReport, readTextReport } from '../helpers/reports.js';
 
 function coordinator(command: string, args: string[]) {
+  // Marked, so that everything it starts can be found afterwards however it was detached.
+  const marker = `stampede-e2e-${process.pid}-${Date.now()}`;
   // Its own process group, like a command started from a shell, so the test can Ctrl-C it.
-  const child = spawn(command, args, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, args, { cwd: PACKAGE_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, STAMPEDE_TEST_MARK: marker } });
   let stdout = '';
   let output = '';
   child.stdout.on('data', (d: Buffer) => ((stdout += d.toString()), (output += d.toString())));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, stdout: () => stdout, output: () => output };
+  return { child, exited, stdout: () => stdout, output: () => output, leftovers: () => processesMarked(marker) };
 }
 
-/** Processes of this run's embedded cluster still alive: agents name its NATS URL in their argv. */
-function leftovers(output: string): string {
-  const url = /embedded cluster: NATS (nats:\/\/\S+?),? /.exec(output)?.[1];
-  assert.ok(url, `no embedded cluster URL in:\n${output}`);
-  const port = new URL(url).port;
-  try {
-    return execFileSync('pgrep', ['-a', '-f', `127\\.0\\.0\\.1:${port}`], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
 
 test('npx coordinator run --quick passes on the embedded default and writes both reports', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'stampede-quick-'));
@@ -68,7 +60,7 @@ test('npx coordinator run --quick passes on the embedded default and writes both
   for (const section of ['Overall statistics', 'Suite-by-suite breakdown', 'Performance metrics', 'Failure analysis', 'Recommendations']) assert.ok(text.includes(section), section);
   assert.match(text, /successRate >= 90: measured 100/);
   assert.equal(readFileSync(saved, 'utf8'), text, '--save-report copies the text report');
-  assert.equal(leftovers(run.output()), '', 'the embedded cluster was stopped');
+  assert.deepEqual(run.leftovers(), [], 'the embedded cluster was stopped');
   console.log(`# run --quick took ${seconds.toFixed(1)} s`);
 });
 
@@ -88,5 +80,5 @@ test('Ctrl-C during run --quick: exit 130, a report naming what did not finish, 
   assert.ok(verdicts.includes('unfinished'), `verdicts: ${verdicts.join(', ')}`);
   assert.match(readTextReport(dir), /UNFINISHED/);
   await sleep(500);
-  assert.equal(leftovers(run.output()), '', 'the embedded cluster was stopped');
+  assert.deepEqual(run.leftovers(), [], 'the embedded cluster was stopped');
 });

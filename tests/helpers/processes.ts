@@ -3,7 +3,7 @@
  * stopped by its PID at the end of the test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -87,3 +87,16 @@ export function tempConfig(content: object): { dir: string; file: string } {
 
 /** Cluster timings short enough for tests. */
 export const FAST_CLUSTER = { ackWaitMs: 3000, maxDeliver: 3, agentWaitMs: 15_000, leaseTimeoutMs: 2000, progressIntervalMs: 500 };
+
+/** Live processes carrying `marker` in their environment: whatever a command started, however deep. */
+export function processesMarked(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').includes(marker)) found.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found;
+}
