@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { readJsonReport, readTextReport } from '../helpers/reports.js';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
-import { COORDINATOR_CLI, FAST_CLUSTER, startAgent, startProcess, tempConfig, type RunningProcess } from '../helpers/processes.js';
+import { startAgent, startBackgroundLoad, type RunningProcess } from '../helpers/processes.js';
 
 let nats: RunningNatsServer;
 let target: CountingTarget;
@@ -31,10 +31,8 @@ test('SIGKILL of an agent mid-shard: the shard runs again on another agent and i
   const victim = await startAgent(nats.url, 'victim');
   const survivor = await startAgent(nats.url, 'survivor');
   processes.push(victim, survivor);
-  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
-  const coordinator = startProcess(COORDINATOR_CLI, ['load', '--nats', nats.url, '--agents', '2', '--config', file, '--url', `${target.url}/`, '--connections', '4', '--duration', '4s', '--reports-dir', dir]);
+  const { coordinator, dir } = await startBackgroundLoad(nats.url, `${target.url}/`, 2, 4, '4s');
   processes.push(coordinator);
-  await coordinator.waitFor(/shards done, 2 running, [1-9]\d* ops/, 30_000);
   victim.child.kill('SIGKILL');
   const code = await coordinator.exited;
   assert.equal(code, 0, coordinator.output());
@@ -61,10 +59,8 @@ test('a stalled agent whose shard was redelivered wakes up as a zombie: its late
   const zombie = await startAgent(nats.url, 'zombie');
   const healthy = await startAgent(nats.url, 'healthy');
   processes.push(zombie, healthy);
-  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
-  const coordinator = startProcess(COORDINATOR_CLI, ['load', '--nats', nats.url, '--agents', '2', '--config', file, '--url', `${target.url}/`, '--connections', '4', '--duration', '5s', '--reports-dir', dir]);
+  const { coordinator, dir } = await startBackgroundLoad(nats.url, `${target.url}/`, 2, 4, '5s');
   processes.push(coordinator);
-  await coordinator.waitFor(/shards done, 2 running, [1-9]\d* ops/, 30_000);
   zombie.child.kill('SIGSTOP');
   // Past the ack wait the shard is redelivered; the healthy agent takes it once its own is done.
   await coordinator.waitFor(/1\/2 shards done, 1 running/, 30_000);
@@ -86,10 +82,8 @@ test('a stalled agent whose shard was redelivered wakes up as a zombie: its late
 test('an agent cut off from the coordinator stops sending requests within 5 s', async () => {
   const agent = await startAgent(nats.url, 'cutoff');
   processes.push(agent);
-  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
-  const coordinator = startProcess(COORDINATOR_CLI, ['load', '--nats', nats.url, '--agents', '1', '--config', file, '--url', `${target.url}/`, '--connections', '2', '--duration', '60s', '--reports-dir', dir]);
+  const { coordinator } = await startBackgroundLoad(nats.url, `${target.url}/`, 1, 2, '60s');
   processes.push(coordinator);
-  await coordinator.waitFor(/shards done, 1 running, [1-9]\d* ops/, 30_000);
   const before = target.total();
   await sleep(500);
   assert.ok(target.total() > before, 'load is flowing');

@@ -100,3 +100,19 @@ export function processesMarked(marker: string): string[] {
   }
   return found;
 }
+
+/**
+ * A `coordinator load` in the background with the fast test timings, returned once all `agents`
+ * shards are running and counting operations. Its reports go to `dir`.
+ */
+export async function startBackgroundLoad(natsUrl: string, url: string, agents: number, connections: number, duration: string): Promise<{ coordinator: RunningProcess; dir: string }> {
+  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
+  const coordinator = startProcess(COORDINATOR_CLI, ['load', '--nats', natsUrl, '--agents', String(agents), '--config', file, '--url', url, '--connections', String(connections), '--duration', duration, '--reports-dir', dir]);
+  try {
+    await coordinator.waitFor(new RegExp(`shards done, ${agents} running, [1-9]\\d* ops`), 30_000);
+  } catch (error) {
+    await coordinator.stop('SIGKILL');
+    throw error;
+  }
+  return { coordinator, dir };
+}

@@ -47,21 +47,17 @@ export function pathParam(params: Params, name: string, fallback: string): strin
   return v;
 }
 
-export function intListParam(params: Params, name: string, fallback: readonly number[], range: Range = {}): number[] {
+/** A non-empty list of finite numbers in `range`; whole numbers only for `intListParam`. */
+function listParam(params: Params, name: string, fallback: readonly number[], range: Range, integers: boolean): number[] {
   const v = params[name] ?? fallback;
-  const expected = `a non-empty list of ${rangeText('integers', range)}`;
-  if (!Array.isArray(v) || v.length === 0) throw new ScenarioParamError(name, expected, v);
-  for (const x of v) if (typeof x !== 'number' || !Number.isInteger(x) || !inRange(x, range)) throw new ScenarioParamError(name, expected, v);
+  const expected = `a non-empty list of ${rangeText(integers ? 'integers' : 'numbers', range)}`;
+  const fits = (x: unknown) => typeof x === 'number' && (integers ? Number.isInteger(x) : Number.isFinite(x)) && inRange(x, range);
+  if (!Array.isArray(v) || v.length === 0 || !v.every(fits)) throw new ScenarioParamError(name, expected, v);
   return v as number[];
 }
 
-export function numberListParam(params: Params, name: string, fallback: readonly number[], range: Range = {}): number[] {
-  const v = params[name] ?? fallback;
-  const expected = `a non-empty list of ${rangeText('numbers', range)}`;
-  if (!Array.isArray(v) || v.length === 0) throw new ScenarioParamError(name, expected, v);
-  for (const x of v) if (typeof x !== 'number' || !Number.isFinite(x) || !inRange(x, range)) throw new ScenarioParamError(name, expected, v);
-  return v as number[];
-}
+export const intListParam = (params: Params, name: string, fallback: readonly number[], range: Range = {}) => listParam(params, name, fallback, range, true);
+export const numberListParam = (params: Params, name: string, fallback: readonly number[], range: Range = {}) => listParam(params, name, fallback, range, false);
 
 /** A non-empty subset of `allowed`; defaults to all of them. */
 export function choiceListParam<T extends string>(params: Params, name: string, allowed: readonly T[]): T[] {
