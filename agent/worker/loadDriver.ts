@@ -63,8 +63,11 @@ export async function runClosedLoop(op: Operation, bounds: LoadBounds, gate: Gat
   };
   const lane = async (slot: number) => {
     while (!exhausted() && !pastEnd()) {
-      if (!gate.open(slot, bounds.lanes) && !(await gate.wait(slot, bounds.lanes, bounds.hardDeadline))) return;
-      if (exhausted() || pastEnd()) return;
+      if (!gate.open(slot, bounds.lanes)) {
+        if (!(await gate.wait(slot, bounds.lanes, bounds.hardDeadline))) return;
+        // Time and other lanes moved on while this one waited.
+        if (exhausted() || pastEnd()) return;
+      }
       await timeOperation(recorder, op, issued++, slot);
     }
   };
