@@ -12,38 +12,72 @@ import { prepareThermal } from './thermalSetup.js';
 function positiveInt(flag: string, max: number) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${flag} expects a whole number from 1 to ${max}, got "${value}"`);
+    if (!Number.isInteger(n) || n < 1 || n > max)
+      throw new InvalidArgumentError(`${flag} expects a whole number from 1 to ${max}, got "${value}"`);
     return n;
   };
 }
 
-const program = new Command('agent').description('stampede agent: runs load shards handed out over NATS JetStream').exitOverride();
+const program = new Command('agent')
+  .description('stampede agent: runs load shards handed out over NATS JetStream')
+  .exitOverride();
 
 program
   .command('start')
   .description('join the cluster and run shards until stopped (SIGTERM/SIGINT stop it cleanly)')
   .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://10.0.0.5:4222')
   .option('--name <name>', 'agent id shown in the roster (letters, digits, _ and -)')
-  .option('--threads <n>', 'worker threads, one shard each (default: the core count)', positiveInt('--threads', 256))
+  .option(
+    '--threads <n>',
+    'worker threads, one shard each (default: the core count)',
+    positiveInt('--threads', 256),
+  )
   .option('--thermal', 'claim the thermal capability; refuses to start without a usable sensor')
-  .option('--thermal-source <source>', 'auto | hwmon | thermal_zone | systeminformation | script:PATH | file:PATH | scripted:SPEC', 'auto')
+  .option(
+    '--thermal-source <source>',
+    'auto | hwmon | thermal_zone | systeminformation | script:PATH | file:PATH | scripted:SPEC',
+    'auto',
+  )
   .option('--thermal-limits <file>', 'thermal limits JSON (default: config/thermal_limits.json)')
-  .option('--allow-target <host>', 'a host this agent may send load to, besides loopback (repeatable)', (v: string, prev: string[] = []) => [...prev, v.toLowerCase()])
-  .action(async (opts: { nats: string; name?: string; threads?: number; thermal?: boolean; thermalSource: string; thermalLimits?: string; allowTarget?: string[] }) => {
-    checkNatsUrl(opts.nats);
-    const log = (line: string) => console.error(`[agent ${opts.name ?? os.hostname()}] ${line}`);
-    const thermal = opts.thermal ? await prepareThermal(opts.thermalSource, opts.thermalLimits, log) : undefined;
-    const agent = new AgentDaemon({ natsUrl: opts.nats, name: opts.name, threads: opts.threads, thermal, allowTargets: opts.allowTarget ?? [], log });
-    let stopping = false;
-    const shutdown = (signal: string) => {
-      if (stopping) process.exit(EXIT.cluster);
-      stopping = true;
-      log(`${signal}: stopping running shards and storing their results`);
-      void agent.stop().then(() => process.exit(EXIT.ok));
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
-    await agent.start();
-  });
+  .option(
+    '--allow-target <host>',
+    'a host this agent may send load to, besides loopback (repeatable)',
+    (v: string, prev: string[] = []) => [...prev, v.toLowerCase()],
+  )
+  .action(
+    async (opts: {
+      nats: string;
+      name?: string;
+      threads?: number;
+      thermal?: boolean;
+      thermalSource: string;
+      thermalLimits?: string;
+      allowTarget?: string[];
+    }) => {
+      checkNatsUrl(opts.nats);
+      const log = (line: string) => console.error(`[agent ${opts.name ?? os.hostname()}] ${line}`);
+      const thermal = opts.thermal
+        ? await prepareThermal(opts.thermalSource, opts.thermalLimits, log)
+        : undefined;
+      const agent = new AgentDaemon({
+        natsUrl: opts.nats,
+        name: opts.name,
+        threads: opts.threads,
+        thermal,
+        allowTargets: opts.allowTarget ?? [],
+        log,
+      });
+      let stopping = false;
+      const shutdown = (signal: string) => {
+        if (stopping) process.exit(EXIT.cluster);
+        stopping = true;
+        log(`${signal}: stopping running shards and storing their results`);
+        void agent.stop().then(() => process.exit(EXIT.ok));
+      };
+      process.on('SIGTERM', () => shutdown('SIGTERM'));
+      process.on('SIGINT', () => shutdown('SIGINT'));
+      await agent.start();
+    },
+  );
 
 await runCli(program, 'agent');

@@ -13,11 +13,19 @@ export interface ClockOffset {
   rttMs: number;
 }
 
-export async function measureClockOffset(nc: NatsConnection, runId: string, samples = 5): Promise<ClockOffset> {
+export async function measureClockOffset(
+  nc: NatsConnection,
+  runId: string,
+  samples = 5,
+): Promise<ClockOffset> {
   let best: ClockOffset | undefined;
   for (let i = 0; i < samples; i++) {
     const t0 = Date.now();
-    const reply = await nc.request(SUBJECTS.clock(runId), encode({ kind: 'clock.ping', protocol: PROTOCOL_VERSION, t0 }), { timeout: 2000 });
+    const reply = await nc.request(
+      SUBJECTS.clock(runId),
+      encode({ kind: 'clock.ping', protocol: PROTOCOL_VERSION, t0 }),
+      { timeout: 2000 },
+    );
     const t1 = Date.now();
     const pong = decodeClockPong(reply.data);
     const sample = { offsetMs: pong.now - (t0 + t1) / 2, rttMs: t1 - t0 };

@@ -14,7 +14,15 @@ import { Piscina } from 'piscina';
 import { connectBus, ensureTopology, jetstreamManager, openAgentsBucket } from '../shared/bus.js';
 import { CATALOGUE_HASH, type Capability } from '../shared/catalogue.js';
 import { createMergeHistogram, encodeHistogram } from '../shared/histogram.js';
-import { PROTOCOL_VERSION, RejectedMessages, STREAMS, consumerName, encode, type Announce, type ThermalReport } from '../shared/protocol.js';
+import {
+  PROTOCOL_VERSION,
+  RejectedMessages,
+  STREAMS,
+  consumerName,
+  encode,
+  type Announce,
+  type ThermalReport,
+} from '../shared/protocol.js';
 import { createControlBlock, type ControlBlock } from './controlBlock.js';
 import type { OpStarts } from './thermal/windowAnalysis.js';
 import { readHostFacts, type HostFacts } from './hostInfo.js';
@@ -24,7 +32,10 @@ import { INSTALLED_SCENARIOS } from './scenarios/index.js';
 import { runDeliveredShard, type ShardRunnerDeps } from './shardRunner.js';
 import { STOP_REASONS, STOP_SLOTS } from './worker/gate.js';
 
-export type ThermalWindowCloser = (toMs: number, starts?: OpStarts) => { report: ThermalReport; gauges: Record<string, number> };
+export type ThermalWindowCloser = (
+  toMs: number,
+  starts?: OpStarts,
+) => { report: ThermalReport; gauges: Record<string, number> };
 
 /** What the thermal part of the agent offers the daemon. */
 export interface ThermalHooks {
@@ -100,7 +111,10 @@ export class AgentDaemon {
       idleTimeout: Infinity,
     });
     await this.announce();
-    this.heartbeat = setInterval(() => void this.announce().catch((e) => this.log(`heartbeat failed: ${(e as Error).message}`)), this.options.heartbeatMs ?? 1000);
+    this.heartbeat = setInterval(
+      () => void this.announce().catch((e) => this.log(`heartbeat failed: ${(e as Error).message}`)),
+      this.options.heartbeatMs ?? 1000,
+    );
     const js = jetstream(nc);
     const emptyHistogram = encodeHistogram(createMergeHistogram());
     const deps: ShardRunnerDeps = {
@@ -121,7 +135,9 @@ export class AgentDaemon {
       const consumer = await js.consumers.get(STREAMS.work, consumerName(capability));
       void this.pullLoop(consumer, deps, emptyHistogram);
     }
-    this.log(`agent ${this.agentId} (session ${this.session}) ready: ${this.threads} threads, capabilities ${this.capabilities.join(', ')}, NATS ${this.options.natsUrl}`);
+    this.log(
+      `agent ${this.agentId} (session ${this.session}) ready: ${this.threads} threads, capabilities ${this.capabilities.join(', ')}, NATS ${this.options.natsUrl}`,
+    );
   }
 
   private async announce(): Promise<void> {

@@ -3,12 +3,12 @@
  * latency with jitter, connection resets, blackholes, a bandwidth cap and a healthy/failing
  * oscillation. It lives in the agent (not a Toxiproxy install) so it starts wherever an agent runs.
  */
-import net, { type Socket } from "node:net";
-import { z } from "zod";
-import { faultSpecSchema, type FaultSpec } from "../shared/faults.js";
-import { createFateDecider } from "./faultProxyFate.js";
-import { seededRandom } from "./faultProxyRandom.js";
-import { createShaper, relay, UNSHAPED } from "./faultProxyRelay.js";
+import net, { type Socket } from 'node:net';
+import { z } from 'zod';
+import { faultSpecSchema, type FaultSpec } from '../shared/faults.js';
+import { createFateDecider } from './faultProxyFate.js';
+import { seededRandom } from './faultProxyRandom.js';
+import { createShaper, relay, UNSHAPED } from './faultProxyRelay.js';
 
 export interface FaultProxyOptions {
   upstream: { host: string; port: number };
@@ -55,8 +55,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
   const faults = faultSpecSchema.parse(options.faults);
   const upstream = upstreamSchema.parse(options.upstream);
   // URL.hostname keeps IPv6 brackets; the socket API wants the bare address.
-  const upstreamHost = upstream.host.replace(/^\[(.*)\]$/, "$1");
-  const listenHost = options.listenHost ?? "127.0.0.1";
+  const upstreamHost = upstream.host.replace(/^\[(.*)\]$/, '$1');
+  const listenHost = options.listenHost ?? '127.0.0.1';
   const seed = options.seed ?? 1;
 
   const fates = createFateDecider(faults, seededRandom(seed), Date.now());
@@ -76,9 +76,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
 
   const track = (set: Set<Socket>, socket: Socket): void => {
     set.add(socket);
-    socket.once("close", () => set.delete(socket));
+    socket.once('close', () => set.delete(socket));
     // Peers resetting or vanishing is routine for a fault proxy, never a reason to crash.
-    socket.on("error", ignore);
+    socket.on('error', ignore);
   };
 
   const pass = (client: Socket): void => {
@@ -89,7 +89,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       if (failing) {
         counters.interrupted++;
         detach();
-        if (failing === "reset") resetSocket(client);
+        if (failing === 'reset') resetSocket(client);
         else swallow(client);
         return false;
       }
@@ -105,24 +105,24 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       toClient.stop();
       target.destroy();
     };
-    target.once("error", () => {
+    target.once('error', () => {
       counters.upstreamErrors++;
       detach();
       resetSocket(client);
     });
-    client.once("close", detach);
+    client.once('close', detach);
   };
 
   const server = net.createServer({ allowHalfOpen: true }, (client) => {
     counters.accepted++;
     track(clients, client);
     const fate = fates.forNewConnection(Date.now());
-    if (fate === "pass") {
+    if (fate === 'pass') {
       counters.passed++;
       pass(client);
       return;
     }
-    if (fate === "reset") {
+    if (fate === 'reset') {
       counters.reset++;
       resetOnFirstBytes(client);
     } else {
@@ -132,14 +132,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    server.once('error', reject);
     server.listen(0, listenHost, () => {
-      server.off("error", reject);
+      server.off('error', reject);
       resolve();
     });
   });
   // Accept errors (e.g. out of file descriptors) must not take the agent down.
-  server.on("error", ignore);
+  server.on('error', ignore);
   const port = (server.address() as net.AddressInfo).port;
 
   let closing: Promise<void> | undefined;
@@ -151,7 +151,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       closing ??= (async () => {
         const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
         const sockets = [...clients, ...upstreams];
-        const socketsClosed = Promise.all(sockets.map((socket) => new Promise((resolve) => socket.once("close", resolve))));
+        const socketsClosed = Promise.all(
+          sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve))),
+        );
         for (const socket of sockets) socket.destroy();
         await Promise.all([serverClosed, socketsClosed]);
       })();
@@ -162,12 +164,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
 
 /** Waiting for the first bytes makes the reset land on a request, as a client would see it. */
 function resetOnFirstBytes(client: Socket): void {
-  client.once("data", () => resetSocket(client));
+  client.once('data', () => resetSocket(client));
 }
 
 /** Reads and drops, so the client's writes succeed and it waits for an answer that never comes. */
 function swallow(client: Socket): void {
-  client.on("data", ignore);
+  client.on('data', ignore);
 }
 
 function resetSocket(socket: Socket): void {
@@ -176,9 +178,9 @@ function resetSocket(socket: Socket): void {
 
 function rewriteOrigin(base: string, host: string, port: number): string {
   const url = new URL(base);
-  url.host = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  url.host = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const text = url.toString();
-  const addedSlash = !base.endsWith("/") && url.pathname === "/" && !url.search && !url.hash;
+  const addedSlash = !base.endsWith('/') && url.pathname === '/' && !url.search && !url.hash;
   return addedSlash ? text.slice(0, -1) : text;
 }
 

@@ -2,10 +2,10 @@
  * What happens to each connection the fault proxy accepts. Fractions are drawn per connection from
  * a seeded generator, so the same seed replays the same sequence of fates.
  */
-import type { FaultMode, FaultSpec } from "../shared/faults.js";
-import type { Random } from "./faultProxyRandom.js";
+import type { FaultMode, FaultSpec } from '../shared/faults.js';
+import type { Random } from './faultProxyRandom.js';
 
-export type Fate = "pass" | FaultMode;
+export type Fate = 'pass' | FaultMode;
 
 export interface FateDecider {
   forNewConnection(now: number): Fate;
@@ -31,9 +31,9 @@ export function createFateDecider(spec: FaultSpec, random: Random, startedAt: nu
       const draw = random();
       const failing = failingModeAt(now);
       if (failing) return failing;
-      if (draw < resetFraction) return "reset";
-      if (draw < resetFraction + blackholeFraction) return "blackhole";
-      return "pass";
+      if (draw < resetFraction) return 'reset';
+      if (draw < resetFraction + blackholeFraction) return 'blackhole';
+      return 'pass';
     },
   };
 }

@@ -2,9 +2,9 @@
  * One direction of a proxied connection: copies chunks from one socket to the other, each released
  * at the time a shaper gives it (latency, bandwidth), with backpressure on both sides.
  */
-import type { Socket } from "node:net";
-import type { FaultSpec } from "../shared/faults.js";
-import type { Random } from "./faultProxyRandom.js";
+import type { Socket } from 'node:net';
+import type { FaultSpec } from '../shared/faults.js';
+import type { Random } from './faultProxyRandom.js';
 
 export interface Shaper {
   /** Largest slice scheduled on its own, so a low bandwidth trickles instead of arriving in bursts. */
@@ -73,7 +73,7 @@ export function relay(from: Socket, to: Socket, shaper: Shaper, admit: (chunk: B
       queuedBytes -= head.chunk.length;
       if (!to.write(head.chunk)) {
         waitingForDrain = true;
-        to.once("drain", onDrain);
+        to.once('drain', onDrain);
       }
     }
     if (queuedBytes < HIGH_WATER_BYTES && from.isPaused()) from.resume();
@@ -97,17 +97,17 @@ export function relay(from: Socket, to: Socket, shaper: Shaper, admit: (chunk: B
     if (!timer && !waitingForDrain) pump();
   };
 
-  from.on("data", onData);
-  from.on("end", onEnd);
+  from.on('data', onData);
+  from.on('end', onEnd);
 
   return {
     stop() {
       stopped = true;
       clearTimeout(timer);
       queue.length = 0;
-      from.off("data", onData);
-      from.off("end", onEnd);
-      to.off("drain", onDrain);
+      from.off('data', onData);
+      from.off('end', onEnd);
+      to.off('drain', onDrain);
     },
   };
 }

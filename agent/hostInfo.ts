@@ -13,7 +13,7 @@ export interface HostFacts {
 
 export async function readHostFacts(): Promise<HostFacts> {
   const [cpu, mem] = await Promise.all([si.cpu().catch(() => null), si.mem().catch(() => null)]);
-  const model = cpu ? `${cpu.manufacturer} ${cpu.brand}`.trim() : os.cpus()[0]?.model ?? 'unknown';
+  const model = cpu ? `${cpu.manufacturer} ${cpu.brand}`.trim() : (os.cpus()[0]?.model ?? 'unknown');
   return {
     host: os.hostname(),
     cores: cpu?.cores || os.availableParallelism(),

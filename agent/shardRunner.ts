@@ -55,7 +55,13 @@ export interface ShardRunnerDeps {
 const WATCHDOG_MS = 200;
 
 /** Publishes into JetStream, retrying with the same message id so a retry is never a duplicate. */
-async function publishDurably(deps: ShardRunnerDeps, subject: string, data: Uint8Array, msgID: string, triesLeft = 10): Promise<boolean> {
+async function publishDurably(
+  deps: ShardRunnerDeps,
+  subject: string,
+  data: Uint8Array,
+  msgID: string,
+  triesLeft = 10,
+): Promise<boolean> {
   for (let attempt = 1; attempt <= triesLeft; attempt++) {
     try {
       await deps.js.publish(subject, data, { msgID, timeout: 3000 });
@@ -73,10 +79,23 @@ async function publishDurably(deps: ShardRunnerDeps, subject: string, data: Uint
 
 /** The fields that name a shard attempt in every progress snapshot and result. */
 function attemptFields(shard: ShardAssign, attempt: number, identity: AgentIdentity) {
-  return { protocol: PROTOCOL_VERSION, runId: shard.runId, shardId: shard.shardId, attempt, agentId: identity.agentId, session: identity.session } as const;
+  return {
+    protocol: PROTOCOL_VERSION,
+    runId: shard.runId,
+    shardId: shard.shardId,
+    attempt,
+    agentId: identity.agentId,
+    session: identity.session,
+  } as const;
 }
 
-function refusedResult(shard: ShardAssign, attempt: number, identity: AgentIdentity, note: string, histogram: string): ShardResult {
+function refusedResult(
+  shard: ShardAssign,
+  attempt: number,
+  identity: AgentIdentity,
+  note: string,
+  histogram: string,
+): ShardResult {
   const now = Date.now();
   return {
     kind: 'shard.result',
@@ -103,10 +122,19 @@ function refusedResult(shard: ShardAssign, attempt: number, identity: AgentIdent
 /** Stores a result under a message id unique to the attempt, so retries are never duplicates. */
 function storeResult(deps: ShardRunnerDeps, result: ShardResult): Promise<boolean> {
   const { runId, shardId, attempt, agentId, session } = result;
-  return publishDurably(deps, SUBJECTS.result(runId, shardId, agentId), encode(result), `${runId}.${shardId}.${attempt}.${session}`);
+  return publishDurably(
+    deps,
+    SUBJECTS.result(runId, shardId, agentId),
+    encode(result),
+    `${runId}.${shardId}.${attempt}.${session}`,
+  );
 }
 
-export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, emptyHistogram: string): Promise<void> {
+export async function runDeliveredShard(
+  deps: ShardRunnerDeps,
+  msg: JsMsg,
+  emptyHistogram: string,
+): Promise<void> {
   let shard: ShardAssign;
   try {
     shard = decodeShardAssign(msg.data);
@@ -138,19 +166,33 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, empty
     const clock = await measureClockOffset(deps.nc, shard.runId);
     const readyReply = await deps.nc.request(
       SUBJECTS.ready(shard.runId),
-      encode({ kind: 'shard.ready', protocol: PROTOCOL_VERSION, runId: shard.runId, shardId: shard.shardId, attempt, agentId: identity.agentId, session: identity.session }),
+      encode({
+        kind: 'shard.ready',
+        protocol: PROTOCOL_VERSION,
+        runId: shard.runId,
+        shardId: shard.shardId,
+        attempt,
+        agentId: identity.agentId,
+        session: identity.session,
+      }),
       { timeout: shard.timeoutMs },
     );
     const start = decodeStart(readyReply.data);
     if (!start.go) {
-      deps.log(`shard ${shard.shardId} attempt ${attempt} not started: ${start.reason ?? 'refused by the coordinator'}`);
+      deps.log(
+        `shard ${shard.shardId} attempt ${attempt} not started: ${start.reason ?? 'refused by the coordinator'}`,
+      );
       msg.term();
       return;
     }
     let target = shard.target;
     if (shard.faults) {
       const url = new URL(shard.target);
-      proxy = await startFaultProxy({ upstream: { host: url.hostname, port: Number(url.port || 80) }, faults: shard.faults, seed: shard.index + 1 });
+      proxy = await startFaultProxy({
+        upstream: { host: url.hostname, port: Number(url.port || 80) },
+        faults: shard.faults,
+        seed: shard.index + 1,
+      });
       target = proxy.url(shard.target);
     }
 
@@ -174,11 +216,16 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, empty
         thermalState: p.thermalBlocked ? 'blocked' : undefined,
       });
       // Cumulative and numbered: a lost snapshot is superseded by the next one, never summed.
-      deps.js.publish(SUBJECTS.progress(shard.runId, shard.shardId, identity.agentId), snapshot, { msgID: `${shard.runId}.${shard.shardId}.${attempt}.${identity.session}.p${seq}` }).catch(() => undefined);
+      deps.js
+        .publish(SUBJECTS.progress(shard.runId, shard.shardId, identity.agentId), snapshot, {
+          msgID: `${shard.runId}.${shard.shardId}.${attempt}.${identity.session}.p${seq}`,
+        })
+        .catch(() => undefined);
     });
     const watchdog = setInterval(() => {
       if (run.abortReason !== undefined) Atomics.store(stop, STOP_SLOTS.stop, STOP_REASONS.aborted);
-      else if (Date.now() - run.lastLeaseAt > shard.leaseTimeoutMs) Atomics.store(stop, STOP_SLOTS.stop, STOP_REASONS.leaseLost);
+      else if (Date.now() - run.lastLeaseAt > shard.leaseTimeoutMs)
+        Atomics.store(stop, STOP_SLOTS.stop, STOP_REASONS.leaseLost);
     }, WATCHDOG_MS);
 
     const task: ShardTask = {
@@ -225,7 +272,8 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg, empty
     };
     const stored = await storeResult(deps, result);
     const stopReason = Atomics.load(stop, STOP_SLOTS.stop);
-    if (!stored || stopReason === STOP_REASONS.leaseLost || stopReason === STOP_REASONS.shutdown) msg.nak(2000);
+    if (!stored || stopReason === STOP_REASONS.leaseLost || stopReason === STOP_REASONS.shutdown)
+      msg.nak(2000);
     else if (stopReason === STOP_REASONS.aborted) msg.term();
     else msg.ack();
   } catch (error) {

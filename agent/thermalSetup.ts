@@ -7,12 +7,23 @@ import type { ThermalReport } from '../shared/protocol.js';
 import type { ControlBlock } from './controlBlock.js';
 import type { ThermalHooks } from './daemon.js';
 import { analyseThermalWindow } from './thermal/windowAnalysis.js';
-import { DownsampledTimeline, ThermalGovernor, loadThermalLimits, parseThermalSource, selectSensor, type ThermalSample } from './thermal/index.js';
+import {
+  DownsampledTimeline,
+  ThermalGovernor,
+  loadThermalLimits,
+  parseThermalSource,
+  selectSensor,
+  type ThermalSample,
+} from './thermal/index.js';
 
 const MAX_REPORTED_SAMPLES = 600;
 const MAX_REPORTED_EVENTS = 1000;
 
-export async function prepareThermal(sourceText: string, limitsFile: string | undefined, log: (line: string) => void): Promise<(control: ControlBlock) => Promise<ThermalHooks>> {
+export async function prepareThermal(
+  sourceText: string,
+  limitsFile: string | undefined,
+  log: (line: string) => void,
+): Promise<(control: ControlBlock) => Promise<ThermalHooks>> {
   const source = parseThermalSource(sourceText);
   const limits = await loadThermalLimits(limitsFile);
   const { sensor, note } = await selectSensor(source, { limits });
@@ -29,7 +40,12 @@ export async function prepareThermal(sourceText: string, limitsFile: string | un
     governor.on('error', (e) => log(`thermal governor: ${(e as Error).message}`));
     await governor.start();
     return {
-      status: () => ({ sensor: sensor.describe().slice(0, 500), real: sensor.real, state: governor.state(), celsius: governor.lastSample()?.celsius ?? null }),
+      status: () => ({
+        sensor: sensor.describe().slice(0, 500),
+        real: sensor.real,
+        state: governor.state(),
+        celsius: governor.lastSample()?.celsius ?? null,
+      }),
       openWindow(fromMs: number) {
         const window = { from: fromMs, timeline: new DownsampledTimeline(MAX_REPORTED_SAMPLES) };
         const last = governor.lastSample();

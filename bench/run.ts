@@ -24,7 +24,8 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
-const pinned = (core: number, cmd: string, args: string[]): [string, string[]] => (hasTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args]);
+const pinned = (core: number, cmd: string, args: string[]): [string, string[]] =>
+  hasTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
 
 async function freePort(): Promise<number> {
   const server = http.createServer();
@@ -59,7 +60,11 @@ http { access_log off; keepalive_requests 1000000;
     kind = 'node http (core 1) — install nginx-light for a target that is not the bottleneck';
   }
   for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) => http.get(`http://127.0.0.1:${port}/`, (res) => resolve(res.resume() && true)).on('error', () => resolve(false)));
+    const up = await new Promise<boolean>((resolve) =>
+      http
+        .get(`http://127.0.0.1:${port}/`, (res) => resolve(res.resume() && true))
+        .on('error', () => resolve(false)),
+    );
     if (up) break;
     await sleep(50);
   }
@@ -68,7 +73,12 @@ http { access_log off; keepalive_requests 1000000;
 
 function runJson(cmd: string, args: string[]): unknown {
   const [c, a] = pinned(0, cmd, args);
-  return JSON.parse(execFileSync(c, a, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).trim().split('\n').at(-1)!);
+  return JSON.parse(
+    execFileSync(c, a, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+      .trim()
+      .split('\n')
+      .at(-1)!,
+  );
 }
 
 function mergeCost(): { perHistogramMs: number; totalMs: number; count: number } {
@@ -88,24 +98,45 @@ function mergeCost(): { perHistogramMs: number; totalMs: number; count: number }
 
 const target = await startTarget();
 try {
-  console.log(`target: ${target.kind} at ${target.url}; generators pinned to core 0${hasTaskset ? '' : ' (taskset missing: not pinned)'}; ${CONNECTIONS} connections, ${SECONDS} s each`);
+  console.log(
+    `target: ${target.kind} at ${target.url}; generators pinned to core 0${hasTaskset ? '' : ' (taskset missing: not pinned)'}; ${CONNECTIONS} connections, ${SECONDS} s each`,
+  );
   // The VM's speed drifts between seconds; alternating rounds and taking medians keeps the
   // ratio from favouring whichever generator happened to run in a fast spell.
   const workerRates: number[] = [];
   const cannonRates: number[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
-    const worker = runJson(process.execPath, [path.join(ROOT, 'dist', 'bench', 'workerLoad.js'), target.url, String(CONNECTIONS), String(SECONDS * 1000)]) as { requests: number; durationMs: number };
-    const cannon = runJson(process.execPath, [path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'), '-c', String(CONNECTIONS), '-d', String(SECONDS), '--json', target.url]) as { requests: { total: number }; duration: number };
+    const worker = runJson(process.execPath, [
+      path.join(ROOT, 'dist', 'bench', 'workerLoad.js'),
+      target.url,
+      String(CONNECTIONS),
+      String(SECONDS * 1000),
+    ]) as { requests: number; durationMs: number };
+    const cannon = runJson(process.execPath, [
+      path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'),
+      '-c',
+      String(CONNECTIONS),
+      '-d',
+      String(SECONDS),
+      '--json',
+      target.url,
+    ]) as { requests: { total: number }; duration: number };
     workerRates.push(worker.requests / (worker.durationMs / 1000));
     cannonRates.push(cannon.requests.total / cannon.duration);
-    console.log(`round ${round}: stampede worker thread ${Math.round(workerRates.at(-1)!)} req/s, autocannon ${Math.round(cannonRates.at(-1)!)} req/s`);
+    console.log(
+      `round ${round}: stampede worker thread ${Math.round(workerRates.at(-1)!)} req/s, autocannon ${Math.round(cannonRates.at(-1)!)} req/s`,
+    );
   }
   const workerRps = median(workerRates);
   const cannonRps = median(cannonRates);
-  console.log(`median of ${ROUNDS}: stampede worker thread ${Math.round(workerRps)} requests/s, autocannon ${Math.round(cannonRps)} requests/s`);
+  console.log(
+    `median of ${ROUNDS}: stampede worker thread ${Math.round(workerRps)} requests/s, autocannon ${Math.round(cannonRps)} requests/s`,
+  );
   console.log(`ratio worker/autocannon: ${(workerRps / cannonRps).toFixed(2)}x`);
 } finally {
   target.child.kill('SIGTERM');
 }
 const merge = mergeCost();
-console.log(`merging 1,000 shard histograms (decode + add + percentiles): ${merge.totalMs.toFixed(1)} ms total, ${merge.perHistogramMs.toFixed(3)} ms each (${merge.count} samples)`);
+console.log(
+  `merging 1,000 shard histograms (decode + add + percentiles): ${merge.totalMs.toFixed(1)} ms total, ${merge.perHistogramMs.toFixed(3)} ms each (${merge.count} samples)`,
+);

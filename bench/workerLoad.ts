@@ -9,7 +9,12 @@ import type { ShardTask, ShardTaskResult } from '../agent/worker/shardTask.js';
 import { CATALOGUE_HASH } from '../shared/catalogue.js';
 
 const [url, connections, durationMs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
-const pool = new Piscina({ filename: new URL('../agent/worker/shardTask.js', import.meta.url).href, minThreads: 1, maxThreads: 1, idleTimeout: Infinity });
+const pool = new Piscina({
+  filename: new URL('../agent/worker/shardTask.js', import.meta.url).href,
+  minThreads: 1,
+  maxThreads: 1,
+  idleTimeout: Infinity,
+});
 const channel = new MessageChannel();
 channel.port1.on('message', () => undefined);
 const now = Date.now();
@@ -44,4 +49,11 @@ const task: ShardTask = {
 const result: ShardTaskResult = await pool.run(task, { transferList: [channel.port2] });
 channel.port1.close();
 await pool.destroy();
-process.stdout.write(JSON.stringify({ requests: result.ops, ok: result.ok, durationMs: result.durationMs, errors: result.errors }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    requests: result.ops,
+    ok: result.ok,
+    durationMs: result.durationMs,
+    errors: result.errors,
+  }) + '\n',
+);

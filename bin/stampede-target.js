@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import "../dist/target/cli.js";
+import '../dist/target/cli.js';

@@ -13,7 +13,7 @@ export async function listAgents(natsUrl: string): Promise<{ agents: Announce[];
     const agents: Announce[] = [];
     for await (const key of await kv.keys()) {
       const entry = await kv.get(key);
-      if (!entry || entry.operation !== 'PUT') continue;
+      if (entry?.operation !== 'PUT') continue;
       try {
         agents.push(decodeAnnounce(entry.value));
       } catch (error) {
@@ -22,7 +22,9 @@ export async function listAgents(natsUrl: string): Promise<{ agents: Announce[];
     }
     agents.sort((a, b) => a.agentId.localeCompare(b.agentId));
     const now = Date.now();
-    const rows = [['ID', 'HOST', 'CORES', 'THREADS', 'MEMORY', 'CPU', 'CAPABILITIES', 'PROTOCOL', 'LAST HEARTBEAT']];
+    const rows = [
+      ['ID', 'HOST', 'CORES', 'THREADS', 'MEMORY', 'CPU', 'CAPABILITIES', 'PROTOCOL', 'LAST HEARTBEAT'],
+    ];
     for (const a of agents) {
       const age = now - a.heartbeatAt;
       const refusal = refusalOf(a);
@@ -33,14 +35,27 @@ export async function listAgents(natsUrl: string): Promise<{ agents: Announce[];
         String(a.threads),
         `${(a.memoryBytes / 1024 ** 3).toFixed(1)} GiB`,
         a.cpuModel,
-        a.capabilities.join(',') + (a.thermal ? ` (${a.thermal.sensor}${a.thermal.real ? '' : ', scripted'}, ${a.thermal.state})` : ''),
+        a.capabilities.join(',') +
+          (a.thermal
+            ? ` (${a.thermal.sensor}${a.thermal.real ? '' : ', scripted'}, ${a.thermal.state})`
+            : ''),
         refusal ? `${a.protocol} (REFUSED)` : String(a.protocol),
         `${(age / 1000).toFixed(1)} s ago${age > STALE_MS ? ' (stale)' : ''}`,
       ]);
     }
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-    const table = rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
-    return { agents, table: agents.length === 0 ? `no agents have announced themselves on ${natsUrl}` : table };
+    const table = rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n');
+    return {
+      agents,
+      table: agents.length === 0 ? `no agents have announced themselves on ${natsUrl}` : table,
+    };
   } finally {
     await nc.close();
   }

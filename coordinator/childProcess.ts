@@ -55,16 +55,24 @@ export function startChild(name: string, args: string[], options: { echo?: boole
 }
 
 /** Resolves with the first stdout line matching `pattern`, or rejects when the child exits first. */
-export function waitForLine(child: ManagedChild, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+export function waitForLine(
+  child: ManagedChild,
+  pattern: RegExp,
+  timeoutMs: number,
+): Promise<RegExpMatchArray> {
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => finish(new Error(`${child.name} did not start within ${timeoutMs} ms: ${child.tail()}`)), timeoutMs);
+    const timer = setTimeout(
+      () => finish(new Error(`${child.name} did not start within ${timeoutMs} ms: ${child.tail()}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       buffer += chunk.toString();
       const match = buffer.match(pattern);
       if (match) finish(undefined, match);
     };
-    const onExit = (code: number | null) => finish(new Error(`${child.name} exited (code ${code}) before it was ready: ${child.tail()}`));
+    const onExit = (code: number | null) =>
+      finish(new Error(`${child.name} exited (code ${code}) before it was ready: ${child.tail()}`));
     function finish(error?: Error, match?: RegExpMatchArray) {
       clearTimeout(timer);
       child.process.stdout!.off('data', onData);

@@ -37,7 +37,9 @@ export const EMBEDDED_THERMAL_CURVE = '70@0,80@3s,86@6s,79@9s,73@12s,repeat@15s'
 
 /** Starts the reference target as a child and returns its URL. */
 export async function startTargetChild(debug = false): Promise<{ child: ManagedChild; url: string }> {
-  const child = startChild('reference target', [path.join(DIST, 'target', 'cli.js'), '--port', '0'], { echo: debug });
+  const child = startChild('reference target', [path.join(DIST, 'target', 'cli.js'), '--port', '0'], {
+    echo: debug,
+  });
   const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 15_000).catch(async (error) => {
     await child.stop();
     throw new ClusterError((error as Error).message, 'E_TARGET_START');
@@ -64,14 +66,39 @@ export async function startEmbeddedCluster(options: EmbeddedOptions): Promise<Em
     const threads = Math.max(1, Math.floor(os.availableParallelism() / options.agents));
     for (let i = 1; i <= options.agents; i++) {
       children.push(
-        startChild(`agent local-${i}`, [path.join(DIST, 'agent', 'cli.js'), 'start', '--nats', nats.url, '--name', `local-${i}`, '--threads', String(threads)], { echo: options.debug }),
+        startChild(
+          `agent local-${i}`,
+          [
+            path.join(DIST, 'agent', 'cli.js'),
+            'start',
+            '--nats',
+            nats.url,
+            '--name',
+            `local-${i}`,
+            '--threads',
+            String(threads),
+          ],
+          { echo: options.debug },
+        ),
       );
     }
     if (options.thermalAgent) {
       children.push(
         startChild(
           'agent local-thermal',
-          [path.join(DIST, 'agent', 'cli.js'), 'start', '--nats', nats.url, '--name', 'local-thermal', '--threads', '1', '--thermal', '--thermal-source', `scripted:${EMBEDDED_THERMAL_CURVE}`],
+          [
+            path.join(DIST, 'agent', 'cli.js'),
+            'start',
+            '--nats',
+            nats.url,
+            '--name',
+            'local-thermal',
+            '--threads',
+            '1',
+            '--thermal',
+            '--thermal-source',
+            `scripted:${EMBEDDED_THERMAL_CURVE}`,
+          ],
           { echo: options.debug },
         ),
       );

@@ -5,7 +5,8 @@ function positiveNumber(name: string, max: number): number | undefined {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0 || n > max) throw new UsageError(`${name}="${raw}": expected a positive number up to ${max}`);
+  if (!Number.isFinite(n) || n <= 0 || n > max)
+    throw new UsageError(`${name}="${raw}": expected a positive number up to ${max}`);
   return n;
 }
 
@@ -15,11 +16,22 @@ export const envTimeoutSec = () => positiveNumber('STRESS_TEST_TIMEOUT', 7 * 24 
 /** STRESS_TEST_CONCURRENCY: concurrent requests of the concurrency load cases and of `load`. */
 export function envConcurrency(): number | undefined {
   const n = positiveNumber('STRESS_TEST_CONCURRENCY', 100_000);
-  if (n !== undefined && !Number.isInteger(n)) throw new UsageError(`STRESS_TEST_CONCURRENCY="${process.env.STRESS_TEST_CONCURRENCY}": expected a whole number`);
+  if (n !== undefined && !Number.isInteger(n))
+    throw new UsageError(
+      `STRESS_TEST_CONCURRENCY="${process.env.STRESS_TEST_CONCURRENCY}": expected a whole number`,
+    );
   return n;
 }
 
-const UNITS: Record<string, number> = { b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2, gb: 1024 ** 3, g: 1024 ** 3 };
+const UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1024,
+  k: 1024,
+  mb: 1024 ** 2,
+  m: 1024 ** 2,
+  gb: 1024 ** 3,
+  g: 1024 ** 3,
+};
 
 /** STRESS_TEST_MEMORY_LIMIT: bytes, written like "8GB", "512MB" or a plain byte count. */
 export function envMemoryLimitBytes(): number | undefined {
@@ -27,6 +39,7 @@ export function envMemoryLimitBytes(): number | undefined {
   if (raw === undefined || raw === '') return undefined;
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$/.exec(raw);
   const unit = m ? UNITS[(m[2] || 'b').toLowerCase()] : undefined;
-  if (!m || unit === undefined) throw new UsageError(`STRESS_TEST_MEMORY_LIMIT="${raw}": expected a size such as 8GB, 512MB or 1048576`);
+  if (!m || unit === undefined)
+    throw new UsageError(`STRESS_TEST_MEMORY_LIMIT="${raw}": expected a size such as 8GB, 512MB or 1048576`);
   return Math.round(Number(m[1]) * unit);
 }

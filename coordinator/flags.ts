@@ -5,7 +5,8 @@ import { InvalidArgumentError } from 'commander';
 export function wholeNumber(flag: string, min: number, max: number) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${flag} expects a whole number from ${min} to ${max}, got "${value}"`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${flag} expects a whole number from ${min} to ${max}, got "${value}"`);
     return n;
   };
 }
@@ -13,7 +14,8 @@ export function wholeNumber(flag: string, min: number, max: number) {
 export function positiveNumber(flag: string, max: number) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0 || n > max) throw new InvalidArgumentError(`${flag} expects a number above 0 and up to ${max}, got "${value}"`);
+    if (!Number.isFinite(n) || n <= 0 || n > max)
+      throw new InvalidArgumentError(`${flag} expects a number above 0 and up to ${max}, got "${value}"`);
     return n;
   };
 }
@@ -25,7 +27,10 @@ export function durationMs(flag: string) {
   return (value: string) => {
     const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
     const ms = m ? Number(m[1]) * DURATION_UNITS[m[2] ?? 's'] : NaN;
-    if (!m || !(ms >= 1) || ms > 24 * 3_600_000) throw new InvalidArgumentError(`${flag} expects a duration such as 30s, 500ms or 2m (at most 24h), got "${value}"`);
+    if (!m || !(ms >= 1) || ms > 24 * 3_600_000)
+      throw new InvalidArgumentError(
+        `${flag} expects a duration such as 30s, 500ms or 2m (at most 24h), got "${value}"`,
+      );
     return Math.round(ms);
   };
 }
@@ -38,7 +43,8 @@ export function httpUrl(flag: string) {
     } catch {
       throw new InvalidArgumentError(`${flag} expects an http:// or https:// URL, got "${value}"`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`${flag} expects an http:// or https:// URL, got "${value}"`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new InvalidArgumentError(`${flag} expects an http:// or https:// URL, got "${value}"`);
     return url.toString();
   };
 }
@@ -47,7 +53,8 @@ export function httpUrl(flag: string) {
 export function header(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const i = value.indexOf(':');
   const name = i > 0 ? value.slice(0, i).trim() : '';
-  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) throw new InvalidArgumentError(`--header expects "name: value", got "${value}"`);
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
+    throw new InvalidArgumentError(`--header expects "name: value", got "${value}"`);
   return { ...previous, [name.toLowerCase()]: value.slice(i + 1).trim() };
 }
 
@@ -60,10 +67,15 @@ export function body(value: string): string {
     try {
       text = readFileSync(value.slice(1), 'utf8');
     } catch (error) {
-      throw new InvalidArgumentError(`--body ${value}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      throw new InvalidArgumentError(
+        `--body ${value}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
     }
   }
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new InvalidArgumentError(`--body: at most ${MAX_BODY_BYTES} bytes (it travels inside every shard message)`);
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    throw new InvalidArgumentError(
+      `--body: at most ${MAX_BODY_BYTES} bytes (it travels inside every shard message)`,
+    );
   return text;
 }
 

@@ -3,7 +3,12 @@
  * sum; counters are summed; gauges keep their maximum; errors are grouped with bounded
  * cardinality.
  */
-import { decodeHistogram, createMergeHistogram, summarize, type LatencySummary } from '../shared/histogram.js';
+import {
+  decodeHistogram,
+  createMergeHistogram,
+  summarize,
+  type LatencySummary,
+} from '../shared/histogram.js';
 import type { ShardResult } from '../shared/protocol.js';
 import { emptyOutcomes, OUTCOME_CLASSES, type OutcomeCounts } from '../shared/outcomes.js';
 

@@ -36,7 +36,9 @@ export interface StartNatsOptions {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 export async function startNatsServer(options: StartNatsOptions = {}): Promise<RunningNatsServer> {
@@ -45,12 +47,21 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
   const configFile = path.join(workDir, 'nats.conf');
   writeFileSync(
     configFile,
-    [`listen: "127.0.0.1:${options.port ?? -1}"`, `ports_file_dir: "${workDir}"`, `jetstream { store_dir: "${storeDir}" }`, options.extraConfig ?? '', ''].join('\n'),
+    [
+      `listen: "127.0.0.1:${options.port ?? -1}"`,
+      `ports_file_dir: "${workDir}"`,
+      `jetstream { store_dir: "${storeDir}" }`,
+      options.extraConfig ?? '',
+      '',
+    ].join('\n'),
   );
   let stderr = '';
   let child: ChildProcess;
   try {
-    child = spawn(NATS_SERVER_BIN, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+    child = spawn(NATS_SERVER_BIN, ['-c', configFile], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
     track(child);
   } catch (error) {
     throw new ClusterError(`cannot start ${NATS_SERVER_BIN}: ${(error as Error).message}`, 'E_NATS_SPAWN');
@@ -72,7 +83,11 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
         'E_NATS_SPAWN',
       );
     }
-    if (child.exitCode !== null) throw new ClusterError(`nats-server exited with code ${child.exitCode} at start: ${stderr.trim().slice(-500)}`, 'E_NATS_SPAWN');
+    if (child.exitCode !== null)
+      throw new ClusterError(
+        `nats-server exited with code ${child.exitCode} at start: ${stderr.trim().slice(-500)}`,
+        'E_NATS_SPAWN',
+      );
     const portsFile = readdirSync(workDir).find((f) => f.endsWith('.ports'));
     if (portsFile) {
       const ports = JSON.parse(readFileSync(path.join(workDir, portsFile), 'utf8')) as { nats?: string[] };
@@ -85,7 +100,10 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
   }
   if (!port) {
     child.kill('SIGKILL');
-    throw new ClusterError(`nats-server did not report its port within ${options.timeoutMs ?? 10_000} ms: ${stderr.trim().slice(-500)}`, 'E_NATS_SPAWN');
+    throw new ClusterError(
+      `nats-server did not report its port within ${options.timeoutMs ?? 10_000} ms: ${stderr.trim().slice(-500)}`,
+      'E_NATS_SPAWN',
+    );
   }
   const stop = async (stopOptions: { keepStore?: boolean } = {}) => {
     if (child.exitCode === null && child.signalCode === null) {

@@ -42,11 +42,18 @@ export function splitLoad(load: LoadSpec, weights: readonly number[]): LoadSpec[
   }));
 }
 
-export function planCase(definition: TestCaseDefinition, settings: CaseSettings, agents: readonly EligibleAgent[]): PlannedCase {
+export function planCase(
+  definition: TestCaseDefinition,
+  settings: CaseSettings,
+  agents: readonly EligibleAgent[],
+): PlannedCase {
   const { load } = settings;
   let parts = 1;
   if (definition.split === 'load') {
-    parts = Math.max(1, Math.min(agents.length, load.connections, load.requests > 0 ? load.requests : Infinity));
+    parts = Math.max(
+      1,
+      Math.min(agents.length, load.connections, load.requests > 0 ? load.requests : Infinity),
+    );
   }
   // Largest agents first, so a remainder lands on the most capable ones.
   const weights = [...agents]
@@ -58,6 +65,11 @@ export function planCase(definition: TestCaseDefinition, settings: CaseSettings,
     id: caseId(definition),
     definition,
     settings,
-    shards: loads.map((l, index) => ({ shardId: shardIdOf(definition, index), index, count: loads.length, load: l })),
+    shards: loads.map((l, index) => ({
+      shardId: shardIdOf(definition, index),
+      index,
+      count: loads.length,
+      load: l,
+    })),
   };
 }

@@ -5,7 +5,12 @@
  */
 import type { KV, KvEntry } from '@nats-io/kv';
 import { CATALOGUE_HASH, type Capability } from '../shared/catalogue.js';
-import { PROTOCOL_VERSION, decodeAnnounce, type Announce, type RejectedMessages } from '../shared/protocol.js';
+import {
+  PROTOCOL_VERSION,
+  decodeAnnounce,
+  type Announce,
+  type RejectedMessages,
+} from '../shared/protocol.js';
 
 export interface RosterAgent {
   announce: Announce;
@@ -16,8 +21,10 @@ export interface RosterAgent {
 export const LIVENESS_MS = 3500;
 
 export function refusalOf(a: Announce): string | undefined {
-  if (a.protocol !== PROTOCOL_VERSION) return `agent ${a.agentId} speaks protocol version ${a.protocol}, this coordinator ${PROTOCOL_VERSION}: refused`;
-  if (a.catalogueHash !== CATALOGUE_HASH) return `agent ${a.agentId} has suite catalogue ${a.catalogueHash}, this coordinator ${CATALOGUE_HASH}: refused (install the same stampede version on both)`;
+  if (a.protocol !== PROTOCOL_VERSION)
+    return `agent ${a.agentId} speaks protocol version ${a.protocol}, this coordinator ${PROTOCOL_VERSION}: refused`;
+  if (a.catalogueHash !== CATALOGUE_HASH)
+    return `agent ${a.agentId} has suite catalogue ${a.catalogueHash}, this coordinator ${CATALOGUE_HASH}: refused (install the same stampede version on both)`;
   return undefined;
 }
 
@@ -58,7 +65,10 @@ export class Roster {
       return;
     }
     if (announce.agentId !== entry.key) {
-      this.rejected.record(`agents bucket key ${entry.key}`, new Error(`announce names agent ${announce.agentId}`));
+      this.rejected.record(
+        `agents bucket key ${entry.key}`,
+        new Error(`announce names agent ${announce.agentId}`),
+      );
       return;
     }
     const refusal = refusalOf(announce);
@@ -86,7 +96,9 @@ export class Roster {
   }
 
   live(capability?: Capability): RosterAgent[] {
-    return [...this.agents.values()].filter((a) => !capability || a.announce.capabilities.includes(capability));
+    return [...this.agents.values()].filter(
+      (a) => !capability || a.announce.capabilities.includes(capability),
+    );
   }
 
   /** Every agent seen live during the watch, including the ones since lost. */

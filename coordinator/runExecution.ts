@@ -16,7 +16,13 @@ import type { CaseSettings } from '../shared/testCase.js';
 import { analyseFailures } from './analysis.js';
 import { startEmbeddedCluster, startTargetChild, type EmbeddedCluster } from './embeddedCluster.js';
 import { planCase } from './planner.js';
-import { REPORT_SCHEMA, type CaseReport, type RunReport, type RunStatus, type SuiteReport } from './report/types.js';
+import {
+  REPORT_SCHEMA,
+  type CaseReport,
+  type RunReport,
+  type RunStatus,
+  type SuiteReport,
+} from './report/types.js';
 import { writeReports, type WrittenReports } from './report/writeReports.js';
 import { Roster } from './roster.js';
 import { RunSession } from './runSession.js';
@@ -73,8 +79,15 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     let target = request.target;
     if (!natsUrl) {
       const thermalAgent = request.cases.some((c) => c.definition.needs === 'thermal');
-      log(`starting the embedded cluster: nats-server, ${request.agents} local agent(s)${thermalAgent ? ', a thermal agent with a scripted sensor' : ''}${target ? '' : ', the reference target'}`);
-      embedded = await startEmbeddedCluster({ agents: request.agents, target: !target, thermalAgent, debug: request.debug });
+      log(
+        `starting the embedded cluster: nats-server, ${request.agents} local agent(s)${thermalAgent ? ', a thermal agent with a scripted sensor' : ''}${target ? '' : ', the reference target'}`,
+      );
+      embedded = await startEmbeddedCluster({
+        agents: request.agents,
+        target: !target,
+        thermalAgent,
+        debug: request.debug,
+      });
       cleanups.push(() => embedded!.stop());
       natsUrl = embedded.natsUrl;
       target ??= embedded.targetUrl;
@@ -83,17 +96,25 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       const local = await startTargetChild(request.debug);
       cleanups.push(() => local.child.stop());
       target = local.url;
-      log(`no --target given: started the reference target at ${target} (agents on other hosts cannot reach it; pass --target URL)`);
+      log(
+        `no --target given: started the reference target at ${target} (agents on other hosts cannot reach it; pass --target URL)`,
+      );
     }
     const nc = await connectBus({ url: natsUrl, name: 'stampede-coordinator' });
     cleanups.push(() => nc.drain().catch(() => undefined));
     return await runOnBus(nc, request, target!, cleanups);
   } finally {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => log(`clean-up: ${(e as Error).message}`));
+    for (const cleanup of cleanups.reverse())
+      await cleanup().catch((e) => log(`clean-up: ${(e as Error).message}`));
   }
 }
 
-async function runOnBus(nc: NatsConnection, request: RunRequest, target: string, cleanups: (() => Promise<void>)[]): Promise<RunOutcome> {
+async function runOnBus(
+  nc: NatsConnection,
+  request: RunRequest,
+  target: string,
+  cleanups: (() => Promise<void>)[],
+): Promise<RunOutcome> {
   const { log, config } = request;
   const rejected = new RejectedMessages(log);
   const jsm = await jetstreamManager(nc);
@@ -128,9 +149,18 @@ async function runOnBus(nc: NatsConnection, request: RunRequest, target: string,
   }
 
   const runId = newRunId();
-  const eligible = (capability: Capability) => roster.live(capability).map((a) => ({ agentId: a.announce.agentId, threads: a.announce.threads }));
+  const eligible = (capability: Capability) =>
+    roster.live(capability).map((a) => ({ agentId: a.announce.agentId, threads: a.announce.threads }));
   const runs = cases.map((c) => newCaseRun(planCase(c.definition, c.settings, eligible(c.definition.needs))));
-  const session = new RunSession({ nc, js: jetstream(nc), jsm, runId, cluster: config.cluster, rejected, log });
+  const session = new RunSession({
+    nc,
+    js: jetstream(nc),
+    jsm,
+    runId,
+    cluster: config.cluster,
+    rejected,
+    log,
+  });
   await session.open();
   cleanups.push(async () => session.close());
   const plan: RunPlan = {
@@ -140,7 +170,17 @@ async function runOnBus(nc: NatsConnection, request: RunRequest, target: string,
     createdAt: Date.now(),
     selection: request.suites,
     target,
-    cases: runs.map((r) => ({ caseId: r.planned.id, scenario: r.planned.definition.scenario, needs: r.planned.definition.needs, shards: r.planned.shards.map((s) => ({ shardId: s.shardId, index: s.index, count: s.count, load: s.load })) })),
+    cases: runs.map((r) => ({
+      caseId: r.planned.id,
+      scenario: r.planned.definition.scenario,
+      needs: r.planned.definition.needs,
+      shards: r.planned.shards.map((s) => ({
+        shardId: s.shardId,
+        index: s.index,
+        count: s.count,
+        load: s.load,
+      })),
+    })),
   };
   await session.publishPlan(plan);
   log(`run ${runId}: ${runs.length} test case(s) against ${target} on ${roster.live().length} agent(s)`);
@@ -153,7 +193,12 @@ async function runOnBus(nc: NatsConnection, request: RunRequest, target: string,
     [status, statusNote] = [why, note];
     void session.abort(note, current);
   };
-  const timeout = request.timeoutSec ? setTimeout(() => stopRun('timed_out', `the run exceeded --timeout ${request.timeoutSec} s`), request.timeoutSec * 1000) : undefined;
+  const timeout = request.timeoutSec
+    ? setTimeout(
+        () => stopRun('timed_out', `the run exceeded --timeout ${request.timeoutSec} s`),
+        request.timeoutSec * 1000,
+      )
+    : undefined;
   void request.interrupted.then(() => stopRun('interrupted', 'interrupted by the user'));
   try {
     for (const run of runs) {
@@ -189,7 +234,19 @@ async function runOnBus(nc: NatsConnection, request: RunRequest, target: string,
   }
 
   const caseReports = runs.map(judgeCase);
-  const report = buildReport({ runId, startedAt, status, statusNote, request, target, skippedSuites, caseReports, roster, session, rejected });
+  const report = buildReport({
+    runId,
+    startedAt,
+    status,
+    statusNote,
+    request,
+    target,
+    skippedSuites,
+    caseReports,
+    roster,
+    session,
+    rejected,
+  });
   const written = writeReports(report, request.reportsDir, request.saveReport);
   return { report, written, exitCode: report.exitCode };
 }
@@ -221,7 +278,12 @@ function buildReport(p: ReportParts): RunReport {
     if (cases.length > 0) suites.push(judgeSuite(name, cases));
   }
   const count = (v: string) => p.caseReports.filter((c) => c.verdict === v).length;
-  const [passed, failed, skipped, unfinished] = [count('passed'), count('failed'), count('skipped'), count('unfinished')];
+  const [passed, failed, skipped, unfinished] = [
+    count('passed'),
+    count('failed'),
+    count('skipped'),
+    count('unfinished'),
+  ];
   const judged = passed + failed + unfinished;
   const successRate = judged > 0 ? Math.round((passed / judged) * 1000) / 10 : 0;
   const { findings, recommendations } = analyseFailures(p.caseReports);
@@ -258,11 +320,17 @@ function buildReport(p: ReportParts): RunReport {
       platform: a.platform,
       capabilities: a.capabilities,
       protocol: a.protocol,
-      lostAt: p.roster.lost.has(a.agentId) ? new Date(p.roster.lost.get(a.agentId)!).toISOString() : undefined,
+      lostAt: p.roster.lost.has(a.agentId)
+        ? new Date(p.roster.lost.get(a.agentId)!).toISOString()
+        : undefined,
     })),
     suites,
     failureAnalysis: findings,
     recommendations,
-    bus: { rejectedMessages: p.rejected.total(), duplicateResults: p.session.duplicateResults, staleResults: p.session.staleResults },
+    bus: {
+      rejectedMessages: p.rejected.total(),
+      duplicateResults: p.session.duplicateResults,
+      staleResults: p.session.staleResults,
+    },
   };
 }

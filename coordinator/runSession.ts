@@ -83,7 +83,9 @@ export class RunSession {
     this.lease = setInterval(() => this.publishLease(), 1000);
     // Results are read back from the runs stream, not a plain subscription: a result published
     // while this connection was down is still read, and the stream is what a resume would replay.
-    const consumer = await this.deps.js.consumers.get(STREAMS.runs, { filter_subjects: SUBJECTS.resultsOf(runId) });
+    const consumer = await this.deps.js.consumers.get(STREAMS.runs, {
+      filter_subjects: SUBJECTS.resultsOf(runId),
+    });
     const messages = await consumer.consume();
     this.stopResults = () => void messages.close();
     void (async () => {
@@ -101,7 +103,10 @@ export class RunSession {
 
   private publishLease(): void {
     const { nc, runId } = this.deps;
-    nc.publish(SUBJECTS.lease(runId), encode({ kind: 'run.lease', protocol: PROTOCOL_VERSION, runId, seq: ++this.leaseSeq, at: Date.now() }));
+    nc.publish(
+      SUBJECTS.lease(runId),
+      encode({ kind: 'run.lease', protocol: PROTOCOL_VERSION, runId, seq: ++this.leaseSeq, at: Date.now() }),
+    );
   }
 
   private onClock(msg: Msg): void {
@@ -113,8 +118,26 @@ export class RunSession {
     }
   }
 
-  private reply(msg: Msg, shard: ShardRecord, attempt: number, go: boolean, startAt: number, deadlineAt: number, reason?: string): void {
-    const start: Start = { kind: 'shard.start', protocol: PROTOCOL_VERSION, runId: this.deps.runId, shardId: shard.planned.shardId, attempt, go, startAt, deadlineAt, reason };
+  private reply(
+    msg: Msg,
+    shard: ShardRecord,
+    attempt: number,
+    go: boolean,
+    startAt: number,
+    deadlineAt: number,
+    reason?: string,
+  ): void {
+    const start: Start = {
+      kind: 'shard.start',
+      protocol: PROTOCOL_VERSION,
+      runId: this.deps.runId,
+      shardId: shard.planned.shardId,
+      attempt,
+      go,
+      startAt,
+      deadlineAt,
+      reason,
+    };
     msg.respond(encode(start));
   }
 
@@ -129,14 +152,32 @@ export class RunSession {
     const shard = this.shards.get(ready.shardId);
     const active = this.active;
     const now = Date.now();
-    if (!shard || !active || shard.caseId !== active.run.planned.id) return void (shard && this.reply(msg, shard, ready.attempt, false, now, now, 'the case is not running'));
+    if (!shard || !active || shard.caseId !== active.run.planned.id)
+      return void (
+        shard && this.reply(msg, shard, ready.attempt, false, now, now, 'the case is not running')
+      );
     if (this.aborting) return this.reply(msg, shard, ready.attempt, false, now, now, 'the run is aborting');
-    if (isSettled(shard)) return this.reply(msg, shard, ready.attempt, false, now, now, 'shard already finished');
-    if (ready.attempt < shard.currentAttempt) return this.reply(msg, shard, ready.attempt, false, now, now, `superseded by attempt ${shard.currentAttempt}`);
+    if (isSettled(shard))
+      return this.reply(msg, shard, ready.attempt, false, now, now, 'shard already finished');
+    if (ready.attempt < shard.currentAttempt)
+      return this.reply(
+        msg,
+        shard,
+        ready.attempt,
+        false,
+        now,
+        now,
+        `superseded by attempt ${shard.currentAttempt}`,
+      );
     for (const previous of shard.attempts) if (previous.status === undefined) previous.status = 'superseded';
     shard.currentAttempt = ready.attempt;
     shard.state = 'running';
-    shard.attempts.push({ attempt: ready.attempt, agentId: ready.agentId, session: ready.session, readyAt: now });
+    shard.attempts.push({
+      attempt: ready.attempt,
+      agentId: ready.agentId,
+      session: ready.session,
+      readyAt: now,
+    });
     if (active.startAt !== undefined) {
       // A redelivery (or a latecomer) joins a case already under way.
       return this.reply(msg, shard, ready.attempt, true, now + 100, active.deadlineAt);
@@ -152,7 +193,8 @@ export class RunSession {
     clearTimeout(active.readyTimer);
     active.startAt = Date.now() + START_LEAD_MS;
     active.run.startedAt = active.startAt;
-    for (const h of active.held) this.reply(h.msg, h.shard, h.attempt, true, active.startAt, active.deadlineAt);
+    for (const h of active.held)
+      this.reply(h.msg, h.shard, h.attempt, true, active.startAt, active.deadlineAt);
     active.held = [];
   }
 
@@ -161,7 +203,12 @@ export class RunSession {
       const progress = decodeProgress(msg.data);
       const shard = this.shards.get(progress.shardId);
       if (!shard || progress.attempt !== shard.currentAttempt) return;
-      if (!shard.lastProgress || shard.lastProgress.attempt !== progress.attempt || progress.seq > shard.lastProgress.seq) shard.lastProgress = progress;
+      if (
+        !shard.lastProgress ||
+        shard.lastProgress.attempt !== progress.attempt ||
+        progress.seq > shard.lastProgress.seq
+      )
+        shard.lastProgress = progress;
     } catch (error) {
       this.deps.rejected.record(msg.subject, error);
     }
@@ -171,32 +218,46 @@ export class RunSession {
     let result;
     try {
       result = decodeResult(data);
-      if (subject.split('.').at(-1) !== result.agentId) throw new Error(`result on ${subject} claims agent ${result.agentId}`);
+      if (subject.split('.').at(-1) !== result.agentId)
+        throw new Error(`result on ${subject} claims agent ${result.agentId}`);
       if (result.runId !== this.deps.runId) throw new Error(`result of run ${result.runId} on ${subject}`);
     } catch (error) {
       this.deps.rejected.record(subject, error);
       return;
     }
     const shard = this.shards.get(result.shardId);
-    if (!shard) return this.deps.rejected.record(subject, new Error(`result for unknown shard ${result.shardId}`));
+    if (!shard)
+      return this.deps.rejected.record(subject, new Error(`result for unknown shard ${result.shardId}`));
     const attempt = shard.attempts.find((a) => a.attempt === result.attempt && a.session === result.session);
     if (shard.accepted) {
       // The same shard ran twice (a stalled agent's late ack is accepted by the server): count once.
-      if (shard.accepted.attempt === result.attempt && shard.accepted.session === result.session) this.duplicateResults += 1;
+      if (shard.accepted.attempt === result.attempt && shard.accepted.session === result.session)
+        this.duplicateResults += 1;
       else this.staleResults += 1;
       if (attempt && attempt.status === undefined) attempt.status = result.status;
       return;
     }
     // Before any ready, only an agent's refusal (a failed result) can arrive legitimately; after
     // one, only the current attempt of the session that reported ready may report.
-    const fenced = shard.currentAttempt === 0 ? result.status !== 'failed' : result.attempt !== shard.currentAttempt || attempt === undefined;
+    const fenced =
+      shard.currentAttempt === 0
+        ? result.status !== 'failed'
+        : result.attempt !== shard.currentAttempt || attempt === undefined;
     if (fenced) {
       this.staleResults += 1;
       if (attempt) attempt.status = result.status;
       return;
     }
     if (attempt) [attempt.status, attempt.note] = [result.status, result.note];
-    else shard.attempts.push({ attempt: result.attempt, agentId: result.agentId, session: result.session, readyAt: Date.now(), status: result.status, note: result.note });
+    else
+      shard.attempts.push({
+        attempt: result.attempt,
+        agentId: result.agentId,
+        session: result.session,
+        readyAt: Date.now(),
+        status: result.status,
+        note: result.note,
+      });
     if (result.status === 'aborted' && !this.aborting) return; // handed back to JetStream; another attempt follows
     shard.accepted = result;
     shard.state = 'done';
@@ -205,7 +266,10 @@ export class RunSession {
 
   private async onMaxDeliveries(msg: Msg): Promise<void> {
     try {
-      const advisory = JSON.parse(new TextDecoder().decode(msg.data.subarray(0, 4096))) as { stream_seq?: unknown; deliveries?: unknown };
+      const advisory = JSON.parse(new TextDecoder().decode(msg.data.subarray(0, 4096))) as {
+        stream_seq?: unknown;
+        deliveries?: unknown;
+      };
       if (typeof advisory.stream_seq !== 'number') return;
       const stored = await this.deps.jsm.streams.getMessage(STREAMS.work, { seq: advisory.stream_seq });
       if (!stored) return;
@@ -214,7 +278,8 @@ export class RunSession {
       const shard = this.shards.get(shardMessage.shardId);
       if (shard && !isSettled(shard)) {
         shard.state = 'lost';
-        const agents = [...new Set(shard.attempts.map((a) => a.agentId))].join(', ') || 'no agent reported ready';
+        const agents =
+          [...new Set(shard.attempts.map((a) => a.agentId))].join(', ') || 'no agent reported ready';
         shard.lostReason = `no result after ${String(advisory.deliveries)} deliveries (${agents})`;
         for (const a of shard.attempts) a.status ??= 'no result';
         this.deps.log(`shard ${shard.planned.shardId} lost: ${shard.lostReason}`);
@@ -228,11 +293,23 @@ export class RunSession {
   }
 
   async publishPlan(plan: RunPlan): Promise<void> {
-    await this.deps.js.publish(SUBJECTS.plan(this.deps.runId), encode(plan), { msgID: `${this.deps.runId}.plan` });
+    await this.deps.js.publish(SUBJECTS.plan(this.deps.runId), encode(plan), {
+      msgID: `${this.deps.runId}.plan`,
+    });
   }
 
   /** Publishes a case's shards and waits until each has a result, is lost, or the case times out. */
-  async runCase(run: CaseRun, target: string, shardMessage: (shard: ShardRecord) => Omit<ShardAssign, 'kind' | 'protocol' | 'catalogueHash' | 'runId' | 'target' | 'leaseTimeoutMs' | 'progressIntervalMs'>, onTick?: () => void): Promise<void> {
+  async runCase(
+    run: CaseRun,
+    target: string,
+    shardMessage: (
+      shard: ShardRecord,
+    ) => Omit<
+      ShardAssign,
+      'kind' | 'protocol' | 'catalogueHash' | 'runId' | 'target' | 'leaseTimeoutMs' | 'progressIntervalMs'
+    >,
+    onTick?: () => void,
+  ): Promise<void> {
     const { cluster, runId, js } = this.deps;
     const capability = run.planned.definition.needs;
     const deadlineAt = Date.now() + run.planned.settings.timeoutMs;
@@ -249,7 +326,9 @@ export class RunSession {
         progressIntervalMs: cluster.progressIntervalMs,
         ...shardMessage(shard),
       };
-      await js.publish(SUBJECTS.shard(capability, runId, shard.planned.shardId), encode(message), { msgID: `${runId}.${shard.planned.shardId}` });
+      await js.publish(SUBJECTS.shard(capability, runId, shard.planned.shardId), encode(message), {
+        msgID: `${runId}.${shard.planned.shardId}`,
+      });
     }
     const giveUpAt = deadlineAt + RESULT_GRACE_MS;
     while (!run.shards.every(isSettled) && Date.now() < giveUpAt && !this.aborting) {
@@ -266,7 +345,9 @@ export class RunSession {
     if (!this.aborting) this.settleUnfinished(run, 'the case timed out');
     run.finishedAt = Date.now();
     // Shards nobody took (no eligible agent) must not linger in the work queue.
-    await this.deps.jsm.streams.purge(STREAMS.work, { filter: SUBJECTS.shard(capability, runId, '*') }).catch(() => undefined);
+    await this.deps.jsm.streams
+      .purge(STREAMS.work, { filter: SUBJECTS.shard(capability, runId, '*') })
+      .catch(() => undefined);
   }
 
   settleUnfinished(run: CaseRun, reason: string): void {
@@ -281,7 +362,10 @@ export class RunSession {
   async abort(reason: string, run?: CaseRun, graceMs = 5000): Promise<void> {
     this.aborting = true;
     const { nc, runId } = this.deps;
-    nc.publish(SUBJECTS.abort(runId), encode({ kind: 'run.abort', protocol: PROTOCOL_VERSION, runId, reason }));
+    nc.publish(
+      SUBJECTS.abort(runId),
+      encode({ kind: 'run.abort', protocol: PROTOCOL_VERSION, runId, reason }),
+    );
     if (run) {
       const until = Date.now() + graceMs;
       while (!run.shards.every((s) => isSettled(s) || s.state === 'pending') && Date.now() < until) {

@@ -41,7 +41,13 @@ export interface CaseRun {
 export function newCaseRun(planned: PlannedCase): CaseRun {
   return {
     planned,
-    shards: planned.shards.map((s) => ({ caseId: planned.id, planned: s, state: 'pending', attempts: [], currentAttempt: 0 })),
+    shards: planned.shards.map((s) => ({
+      caseId: planned.id,
+      planned: s,
+      state: 'pending',
+      attempts: [],
+      currentAttempt: 0,
+    })),
   };
 }
 

@@ -23,8 +23,11 @@ export interface Selection {
 }
 
 export function resolveSelection(flags: SelectionFlags): Selection {
-  const modes = [flags.all && '--all', flags.quick && '--quick', flags.suite?.length && '--suite'].filter(Boolean);
-  if (modes.length === 0) throw new UsageError('choose what to run: --all, --quick or --suite NAME (repeatable)');
+  const modes = [flags.all && '--all', flags.quick && '--quick', flags.suite?.length && '--suite'].filter(
+    Boolean,
+  );
+  if (modes.length === 0)
+    throw new UsageError('choose what to run: --all, --quick or --suite NAME (repeatable)');
   if (modes.length > 1) throw new UsageError(`${modes.join(' and ')} cannot be combined; choose one`);
   const skipped: Selection['skipped'] = [];
   let suites: SuiteName[];
@@ -32,10 +35,14 @@ export function resolveSelection(flags: SelectionFlags): Selection {
   if (flags.all) [suites, mode] = [[...SUITES], 'all'];
   else if (flags.quick) {
     [suites, mode] = [[...QUICK_SUITES], 'quick'];
-    for (const s of SUITES) if (!QUICK_SUITES.includes(s)) skipped.push({ suite: s, reason: 'not a quick suite' });
+    for (const s of SUITES)
+      if (!QUICK_SUITES.includes(s)) skipped.push({ suite: s, reason: 'not a quick suite' });
   } else {
     const unknown = flags.suite!.filter((s) => !isSuiteName(s));
-    if (unknown.length > 0) throw new UsageError(`--suite: unknown suite ${unknown.map((u) => `"${u}"`).join(', ')}; valid suites: ${SUITES.join(', ')}`);
+    if (unknown.length > 0)
+      throw new UsageError(
+        `--suite: unknown suite ${unknown.map((u) => `"${u}"`).join(', ')}; valid suites: ${SUITES.join(', ')}`,
+      );
     [suites, mode] = [[...new Set(flags.suite as SuiteName[])], 'suite'];
   }
   const requireThermal = mode === 'suite' && suites.includes('thermal') && flags.thermal;
@@ -48,5 +55,8 @@ export function resolveSelection(flags: SelectionFlags): Selection {
 }
 
 export function selectedCases(selection: Selection, config: StressConfig): SelectedCase[] {
-  return CATALOGUE.filter((c) => selection.suites.includes(c.suite)).map((definition) => ({ definition, settings: settingsOf(config, definition) }));
+  return CATALOGUE.filter((c) => selection.suites.includes(c.suite)).map((definition) => ({
+    definition,
+    settings: settingsOf(config, definition),
+  }));
 }

@@ -7,7 +7,14 @@ import { createMergeHistogram, decodeHistogram, summarize } from '../shared/hist
 import type { ShardResult } from '../shared/protocol.js';
 import { holds } from '../shared/testCase.js';
 import { mergeResults, metricValue } from './merge.js';
-import type { AgentMetrics, CaseReport, CaseVerdict, ShardReport, SuiteReport, ThresholdVerdict } from './report/types.js';
+import type {
+  AgentMetrics,
+  CaseReport,
+  CaseVerdict,
+  ShardReport,
+  SuiteReport,
+  ThresholdVerdict,
+} from './report/types.js';
 import type { CaseRun } from './runState.js';
 
 function perAgent(results: readonly ShardResult[]): AgentMetrics[] {
@@ -18,7 +25,12 @@ function perAgent(results: readonly ShardResult[]): AgentMetrics[] {
     for (const r of rs) h.add(decodeHistogram(r.histogram));
     const requests = rs.reduce((s, r) => s + r.ops, 0);
     const duration = Math.max(...rs.map((r) => r.durationMs));
-    return { agentId, requests, requestsPerSec: duration > 0 ? Math.round((requests / duration) * 10_000) / 10 : 0, latency: summarize(h) };
+    return {
+      agentId,
+      requests,
+      requestsPerSec: duration > 0 ? Math.round((requests / duration) * 10_000) / 10 : 0,
+      latency: summarize(h),
+    };
   });
 }
 
@@ -57,10 +69,14 @@ export function judgeCase(run: CaseRun): CaseReport {
   const failed = results.filter((r) => r.status === 'failed');
   const skipped = results.filter((r) => r.status === 'skipped');
   if (run.skipReason) [verdict, note] = ['skipped', run.skipReason];
-  else if (unfinished.length > 0) [verdict, note] = ['unfinished', `${unfinished.length} of ${run.shards.length} shard(s) did not finish`];
-  else if (results.some((r) => r.status === 'aborted')) [verdict, note] = ['unfinished', 'stopped before the end; the figures are partial'];
-  else if (skipped.length > 0 && skipped.length === results.length) [verdict, note] = ['skipped', skipped[0].note ?? 'skipped by the scenario'];
-  else if (lost.length > 0) [verdict, note] = ['failed', `${lost.length} shard(s) lost: ${lost[0].lostReason ?? 'no result'}`];
+  else if (unfinished.length > 0)
+    [verdict, note] = ['unfinished', `${unfinished.length} of ${run.shards.length} shard(s) did not finish`];
+  else if (results.some((r) => r.status === 'aborted'))
+    [verdict, note] = ['unfinished', 'stopped before the end; the figures are partial'];
+  else if (skipped.length > 0 && skipped.length === results.length)
+    [verdict, note] = ['skipped', skipped[0].note ?? 'skipped by the scenario'];
+  else if (lost.length > 0)
+    [verdict, note] = ['failed', `${lost.length} shard(s) lost: ${lost[0].lostReason ?? 'no result'}`];
   else if (failed.length > 0) [verdict, note] = ['failed', failed[0].note ?? 'a shard failed'];
   else {
     verdict = thresholds.every((t) => t.passed) ? 'passed' : 'failed';

@@ -4,8 +4,21 @@
  * settings (ack wait, max deliver), because only it holds the run's config.
  */
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, nanos, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  connect,
+  credsAuthenticator,
+  nanos,
+  type ConnectionOptions,
+  type NatsConnection,
+} from '@nats-io/transport-node';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  RetentionPolicy,
+  StorageType,
+  jetstreamManager,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 
 import { CAPABILITIES } from './catalogue.js';
@@ -44,7 +57,9 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Partia
     try {
       creds = readFileSync(env.STAMPEDE_NATS_CREDS);
     } catch (error) {
-      throw new UsageError(`STAMPEDE_NATS_CREDS: cannot read ${env.STAMPEDE_NATS_CREDS} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+      throw new UsageError(
+        `STAMPEDE_NATS_CREDS: cannot read ${env.STAMPEDE_NATS_CREDS} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      );
     }
     return { authenticator: credsAuthenticator(creds) };
   }
@@ -83,7 +98,10 @@ export interface TopologySettings {
   maxDeliver: number;
 }
 
-async function ensureStream(jsm: JetStreamManager, config: Parameters<JetStreamManager['streams']['add']>[0]): Promise<void> {
+async function ensureStream(
+  jsm: JetStreamManager,
+  config: Parameters<JetStreamManager['streams']['add']>[0],
+): Promise<void> {
   try {
     await jsm.streams.info(config.name!);
   } catch {
@@ -133,7 +151,11 @@ export async function ensureTopology(jsm: JetStreamManager, settings?: TopologyS
       exists = false;
     }
     if (!exists) await jsm.consumers.add(STREAMS.work, wanted);
-    else if (settings) await jsm.consumers.update(STREAMS.work, name, { ack_wait: wanted.ack_wait, max_deliver: wanted.max_deliver });
+    else if (settings)
+      await jsm.consumers.update(STREAMS.work, name, {
+        ack_wait: wanted.ack_wait,
+        max_deliver: wanted.max_deliver,
+      });
   }
 }
 

@@ -11,9 +11,11 @@ export async function runCli(program: Command, name: string): Promise<void> {
     await program.parseAsync(process.argv);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version') process.exit(EXIT.ok);
+    if (code === 'commander.helpDisplayed' || code === 'commander.help' || code === 'commander.version')
+      process.exit(EXIT.ok);
     if (typeof code === 'string' && code.startsWith('commander.')) process.exit(EXIT.usage);
-    const message = error instanceof StampedeError ? error.message : ((error as Error)?.stack ?? String(error));
+    const message =
+      error instanceof StampedeError ? error.message : ((error as Error)?.stack ?? String(error));
     process.stderr.write(`${name}: ${message}\n`);
     process.exit(exitCodeOf(error));
   }

@@ -8,7 +8,13 @@ import { z } from 'zod';
 import { CATALOGUE, SUITES, caseId, type TestCaseDefinition } from './catalogue.js';
 import { ConfigError } from './errors.js';
 import { DEFAULT_CONFIG_FILE } from './paths.js';
-import { caseSettingsSchema, loadSpecSchema, paramsSchema, thresholdSpecSchema, type CaseSettings } from './testCase.js';
+import {
+  caseSettingsSchema,
+  loadSpecSchema,
+  paramsSchema,
+  thresholdSpecSchema,
+  type CaseSettings,
+} from './testCase.js';
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -69,9 +75,14 @@ function readJsonFile(file: string): unknown {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(file, '', `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new ConfigError(
+      file,
+      '',
+      `cannot read the file (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
-  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES) throw new ConfigError(file, '', `larger than ${MAX_CONFIG_BYTES} bytes`);
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES)
+    throw new ConfigError(file, '', `larger than ${MAX_CONFIG_BYTES} bytes`);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -87,17 +98,27 @@ function parseFile(file: string, json: unknown): ConfigFile {
   }
   for (const [suite, cases] of Object.entries(parsed.data.suites ?? {})) {
     const known = CATALOGUE.filter((c) => c.suite === suite);
-    if (known.length === 0) throw new ConfigError(file, `suites.${suite}`, `a suite name: one of ${SUITES.join(', ')}`);
+    if (known.length === 0)
+      throw new ConfigError(file, `suites.${suite}`, `a suite name: one of ${SUITES.join(', ')}`);
     for (const name of Object.keys(cases)) {
       if (!known.some((c) => c.name === name)) {
-        throw new ConfigError(file, `suites.${suite}.${name}`, `a test case of ${suite}: one of ${known.map((c) => c.name).join(', ')}`);
+        throw new ConfigError(
+          file,
+          `suites.${suite}.${name}`,
+          `a test case of ${suite}: one of ${known.map((c) => c.name).join(', ')}`,
+        );
       }
     }
   }
   return parsed.data;
 }
 
-function layer(base: CaseSettings | undefined, over: z.infer<typeof caseOverrideSchema>, file: string, id: string): CaseSettings {
+function layer(
+  base: CaseSettings | undefined,
+  over: z.infer<typeof caseOverrideSchema>,
+  file: string,
+  id: string,
+): CaseSettings {
   const merged = {
     load: { ...base?.load, ...over.load },
     params: { ...base?.params, ...over.params },
@@ -114,7 +135,10 @@ function layer(base: CaseSettings | undefined, over: z.infer<typeof caseOverride
 }
 
 /** Loads the shipped defaults, then each file in `overrides` on top. */
-export function loadConfig(overrides: readonly string[] = [], defaultsFile = DEFAULT_CONFIG_FILE): StressConfig {
+export function loadConfig(
+  overrides: readonly string[] = [],
+  defaultsFile = DEFAULT_CONFIG_FILE,
+): StressConfig {
   const cases = new Map<string, CaseSettings>();
   let cluster: Partial<ClusterSettings> = {};
   for (const file of [defaultsFile, ...overrides]) {
@@ -138,6 +162,7 @@ export function loadConfig(overrides: readonly string[] = [], defaultsFile = DEF
 /** The settings of a catalogue case; a case missing from every file is a config error. */
 export function settingsOf(config: StressConfig, definition: TestCaseDefinition): CaseSettings {
   const settings = config.cases.get(caseId(definition));
-  if (!settings) throw new ConfigError(config.sources[0], `suites.${caseId(definition)}`, 'settings for this test case');
+  if (!settings)
+    throw new ConfigError(config.sources[0], `suites.${caseId(definition)}`, 'settings for this test case');
   return settings;
 }

@@ -3,7 +3,7 @@
  * The vocabulary follows Toxiproxy's toxics. Specs travel inside shard messages, so the schema is
  * strict and every number bounded: a spec off the bus must not be able to ask for absurd waits.
  */
-import { z } from "zod";
+import { z } from 'zod';
 
 const MAX_DELAY_MS = 60_000;
 const MAX_PERIOD_MS = 3_600_000;
@@ -11,7 +11,7 @@ const MAX_BANDWIDTH_BYTES_PER_SEC = 10 * 1024 ** 3;
 
 const fraction = z.number().min(0).max(1);
 
-export const faultModeSchema = z.enum(["reset", "blackhole"]);
+export const faultModeSchema = z.enum(['reset', 'blackhole']);
 export type FaultMode = z.infer<typeof faultModeSchema>;
 
 export const faultSpecSchema = z
@@ -45,8 +45,8 @@ export const faultSpecSchema = z
   })
   .strict()
   .refine((spec) => (spec.resetFraction ?? 0) + (spec.blackholeFraction ?? 0) <= 1, {
-    message: "resetFraction + blackholeFraction must not exceed 1",
-    path: ["blackholeFraction"],
+    message: 'resetFraction + blackholeFraction must not exceed 1',
+    path: ['blackholeFraction'],
   });
 
 export type FaultSpec = z.infer<typeof faultSpecSchema>;

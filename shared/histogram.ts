@@ -9,7 +9,11 @@ import type { Histogram } from 'hdr-histogram-js';
 export type { Histogram };
 
 /** 1 µs .. 60 s at 3 significant digits; autoResize keeps a rare longer stall from throwing. */
-const RANGE = { lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 } as const;
+const RANGE = {
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 60_000_000,
+  numberOfSignificantValueDigits: 3,
+} as const;
 
 /** Upper bound of an encoded histogram accepted off the bus (typical ones are 0.1-2 KB). */
 export const MAX_ENCODED_HISTOGRAM_CHARS = 256 * 1024;

@@ -45,7 +45,8 @@ export function errorCode(error: unknown): string {
   for (let depth = 0; depth < 4 && e && typeof e === 'object'; depth++) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === 'string' && code !== '') return code;
-    if ((e as { name?: unknown }).name === 'AbortError' || (e as { name?: unknown }).name === 'TimeoutError') return 'ABORT_ERR';
+    if ((e as { name?: unknown }).name === 'AbortError' || (e as { name?: unknown }).name === 'TimeoutError')
+      return 'ABORT_ERR';
     e = (e as { cause?: unknown }).cause;
   }
   return 'UNKNOWN';

@@ -19,8 +19,17 @@ const token = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an id of 1-64 letters, 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const epochMs = z.number().int().min(0).max(8.64e15);
 const shortText = z.string().max(500);
-const numberMap = z.record(z.string().regex(/^[a-zA-Z0-9_.-]{1,60}$/), z.number().finite()).refine((m) => Object.keys(m).length <= 64, 'at most 64 entries');
-const outcomes = z.object(Object.fromEntries(OUTCOME_CLASSES.map((c) => [c, count])) as Record<(typeof OUTCOME_CLASSES)[number], typeof count>).strict();
+const numberMap = z
+  .record(z.string().regex(/^[a-zA-Z0-9_.-]{1,60}$/), z.number().finite())
+  .refine((m) => Object.keys(m).length <= 64, 'at most 64 entries');
+const outcomes = z
+  .object(
+    Object.fromEntries(OUTCOME_CLASSES.map((c) => [c, count])) as Record<
+      (typeof OUTCOME_CLASSES)[number],
+      typeof count
+    >,
+  )
+  .strict();
 const version = z.literal(PROTOCOL_VERSION);
 
 // ---- subjects --------------------------------------------------------------------------------
@@ -38,13 +47,16 @@ export const SUBJECTS = {
   workAll: 'stampede.work.>',
   /** One durable consumer per capability; the capability token keeps their filters disjoint. */
   workFor: (capability: string) => `stampede.work.${capability}.>`,
-  shard: (capability: string, runId: string, shardId: string) => `stampede.work.${capability}.${runId}.${shardId}`,
+  shard: (capability: string, runId: string, shardId: string) =>
+    `stampede.work.${capability}.${runId}.${shardId}`,
   runsAll: 'stampede.run.>',
   plan: (runId: string) => `stampede.run.${runId}.plan`,
   /** The agent id is the last token: the coordinator takes identity from the subject. */
-  result: (runId: string, shardId: string, agentId: string) => `stampede.run.${runId}.result.${shardId}.${agentId}`,
+  result: (runId: string, shardId: string, agentId: string) =>
+    `stampede.run.${runId}.result.${shardId}.${agentId}`,
   resultsOf: (runId: string) => `stampede.run.${runId}.result.>`,
-  progress: (runId: string, shardId: string, agentId: string) => `stampede.run.${runId}.progress.${shardId}.${agentId}`,
+  progress: (runId: string, shardId: string, agentId: string) =>
+    `stampede.run.${runId}.progress.${shardId}.${agentId}`,
   progressOf: (runId: string) => `stampede.run.${runId}.progress.>`,
   lease: (runId: string) => `stampede.ctl.${runId}.lease`,
   abort: (runId: string) => `stampede.ctl.${runId}.abort`,
@@ -58,7 +70,12 @@ export const consumerName = (capability: string) => `work-${capability}`;
 // ---- messages --------------------------------------------------------------------------------
 
 const thermalStatus = z
-  .object({ sensor: shortText, real: z.boolean(), state: z.enum(['running', 'throttled', 'blocked']), celsius: z.number().finite().nullable() })
+  .object({
+    sensor: shortText,
+    real: z.boolean(),
+    state: z.enum(['running', 'throttled', 'blocked']),
+    celsius: z.number().finite().nullable(),
+  })
   .strict();
 
 export const announceSchema = z
@@ -104,14 +121,26 @@ export const shardAssignSchema = z
     params: paramsSchema,
     faults: faultSpecSchema.optional(),
     target: z.string().url().max(2048),
-    timeoutMs: z.number().int().min(1000).max(24 * 3600_000),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(24 * 3600_000),
     leaseTimeoutMs: z.number().int().min(500).max(60_000),
     progressIntervalMs: z.number().int().min(100).max(60_000),
   })
   .strict();
 
 export const readySchema = z
-  .object({ kind: z.literal('shard.ready'), protocol: version, runId: token, shardId: token, attempt: z.number().int().min(1).max(1000), agentId: token, session: token })
+  .object({
+    kind: z.literal('shard.ready'),
+    protocol: version,
+    runId: token,
+    shardId: token,
+    attempt: z.number().int().min(1).max(1000),
+    agentId: token,
+    session: token,
+  })
   .strict();
 
 export const startSchema = z
@@ -130,11 +159,24 @@ export const startSchema = z
   })
   .strict();
 
-export const clockPingSchema = z.object({ kind: z.literal('clock.ping'), protocol: version, t0: z.number().finite() }).strict();
-export const clockPongSchema = z.object({ kind: z.literal('clock.pong'), protocol: version, t0: z.number().finite(), now: z.number().finite() }).strict();
+export const clockPingSchema = z
+  .object({ kind: z.literal('clock.ping'), protocol: version, t0: z.number().finite() })
+  .strict();
+export const clockPongSchema = z
+  .object({
+    kind: z.literal('clock.pong'),
+    protocol: version,
+    t0: z.number().finite(),
+    now: z.number().finite(),
+  })
+  .strict();
 
-export const leaseSchema = z.object({ kind: z.literal('run.lease'), protocol: version, runId: token, seq: count, at: epochMs }).strict();
-export const abortSchema = z.object({ kind: z.literal('run.abort'), protocol: version, runId: token, reason: shortText }).strict();
+export const leaseSchema = z
+  .object({ kind: z.literal('run.lease'), protocol: version, runId: token, seq: count, at: epochMs })
+  .strict();
+export const abortSchema = z
+  .object({ kind: z.literal('run.abort'), protocol: version, runId: token, reason: shortText })
+  .strict();
 
 const shardReport = {
   protocol: version,
@@ -151,16 +193,29 @@ const shardReport = {
 };
 
 export const progressSchema = z
-  .object({ kind: z.literal('shard.progress'), ...shardReport, seq: count, elapsedMs: count, thermalState: thermalStatus.shape.state.optional() })
+  .object({
+    kind: z.literal('shard.progress'),
+    ...shardReport,
+    seq: count,
+    elapsedMs: count,
+    thermalState: thermalStatus.shape.state.optional(),
+  })
   .strict();
 
 export const SHARD_STATUSES = ['completed', 'aborted', 'failed', 'skipped', 'thermal_blocked'] as const;
 export type ShardStatus = (typeof SHARD_STATUSES)[number];
 
 const thermalEvent = z
-  .object({ t: epochMs, type: z.enum(['block', 'resume', 'throttle', 'sensor_fault']), celsius: z.number().finite().nullable(), detail: shortText })
+  .object({
+    t: epochMs,
+    type: z.enum(['block', 'resume', 'throttle', 'sensor_fault']),
+    celsius: z.number().finite().nullable(),
+    detail: shortText,
+  })
   .strict();
-const thermalSample = z.object({ t: epochMs, celsius: z.number().finite().nullable(), state: thermalStatus.shape.state }).strict();
+const thermalSample = z
+  .object({ t: epochMs, celsius: z.number().finite().nullable(), state: thermalStatus.shape.state })
+  .strict();
 
 export const thermalReportSchema = z
   .object({
@@ -200,7 +255,14 @@ export const resultSchema = z
   })
   .strict();
 
-const planShard = z.object({ shardId: token, index: z.number().int().min(0), count: z.number().int().min(1), load: loadSpecSchema }).strict();
+const planShard = z
+  .object({
+    shardId: token,
+    index: z.number().int().min(0),
+    count: z.number().int().min(1),
+    load: loadSpecSchema,
+  })
+  .strict();
 export const planSchema = z
   .object({
     kind: z.literal('run.plan'),
@@ -209,7 +271,18 @@ export const planSchema = z
     createdAt: epochMs,
     selection: z.array(z.string().max(64)).max(100),
     target: z.string().max(2048),
-    cases: z.array(z.object({ caseId: z.string().max(130), scenario: z.string().max(64), needs: z.enum(CAPABILITIES), shards: z.array(planShard).max(1000) }).strict()).max(500),
+    cases: z
+      .array(
+        z
+          .object({
+            caseId: z.string().max(130),
+            scenario: z.string().max(64),
+            needs: z.enum(CAPABILITIES),
+            shards: z.array(planShard).max(1000),
+          })
+          .strict(),
+      )
+      .max(500),
   })
   .strict();
 
@@ -224,7 +297,18 @@ export type Abort = z.infer<typeof abortSchema>;
 export type Progress = z.infer<typeof progressSchema>;
 export type ShardResult = z.infer<typeof resultSchema>;
 export type RunPlan = z.infer<typeof planSchema>;
-export type Message = Announce | ShardAssign | Ready | Start | ClockPing | ClockPong | Lease | Abort | Progress | ShardResult | RunPlan;
+export type Message =
+  | Announce
+  | ShardAssign
+  | Ready
+  | Start
+  | ClockPing
+  | ClockPong
+  | Lease
+  | Abort
+  | Progress
+  | ShardResult
+  | RunPlan;
 
 // ---- decoding --------------------------------------------------------------------------------
 
@@ -274,7 +358,11 @@ function describeIssue(issue: z.ZodIssue): string {
 
 function decode<K extends Kind>(kind: K, data: Uint8Array): MessageOf<K> {
   const { schema, maxBytes } = definitions[kind] as unknown as Definition<MessageOf<K>>;
-  if (data.byteLength > maxBytes) throw new ProtocolError('oversized', `${kind}: ${data.byteLength} bytes exceeds the limit of ${maxBytes}`);
+  if (data.byteLength > maxBytes)
+    throw new ProtocolError(
+      'oversized',
+      `${kind}: ${data.byteLength} bytes exceeds the limit of ${maxBytes}`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(decoder.decode(data));
@@ -282,14 +370,21 @@ function decode<K extends Kind>(kind: K, data: Uint8Array): MessageOf<K> {
     throw new ProtocolError('malformed', `${kind}: not UTF-8 JSON`);
   }
   if (typeof value !== 'object' || value === null || (value as { kind?: unknown }).kind !== kind) {
-    throw new ProtocolError('wrong_kind', `expected a ${kind} message, got kind ${JSON.stringify((value as { kind?: unknown } | null)?.kind ?? null)}`);
+    throw new ProtocolError(
+      'wrong_kind',
+      `expected a ${kind} message, got kind ${JSON.stringify((value as { kind?: unknown } | null)?.kind ?? null)}`,
+    );
   }
   const protocol = (value as { protocol?: unknown }).protocol;
   if (protocol !== PROTOCOL_VERSION) {
-    throw new ProtocolError('version', `${kind}: protocol version ${JSON.stringify(protocol)} does not match ours (${PROTOCOL_VERSION})`);
+    throw new ProtocolError(
+      'version',
+      `${kind}: protocol version ${JSON.stringify(protocol)} does not match ours (${PROTOCOL_VERSION})`,
+    );
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ProtocolError('invalid', `${kind}: ${describeIssue(parsed.error.issues[0])}`);
+  if (!parsed.success)
+    throw new ProtocolError('invalid', `${kind}: ${describeIssue(parsed.error.issues[0])}`);
   return parsed.data;
 }
 
@@ -299,7 +394,11 @@ function decode<K extends Kind>(kind: K, data: Uint8Array): MessageOf<K> {
  */
 export function decodeAnnounce(data: Uint8Array): Announce {
   const { schema, maxBytes } = definitions['agent.announce'];
-  if (data.byteLength > maxBytes) throw new ProtocolError('oversized', `agent.announce: ${data.byteLength} bytes exceeds the limit of ${maxBytes}`);
+  if (data.byteLength > maxBytes)
+    throw new ProtocolError(
+      'oversized',
+      `agent.announce: ${data.byteLength} bytes exceeds the limit of ${maxBytes}`,
+    );
   let value: unknown;
   try {
     value = JSON.parse(decoder.decode(data));
@@ -307,7 +406,8 @@ export function decodeAnnounce(data: Uint8Array): Announce {
     throw new ProtocolError('malformed', 'agent.announce: not UTF-8 JSON');
   }
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ProtocolError('invalid', `agent.announce: ${describeIssue(parsed.error.issues[0])}`);
+  if (!parsed.success)
+    throw new ProtocolError('invalid', `agent.announce: ${describeIssue(parsed.error.issues[0])}`);
   return parsed.data;
 }
 
@@ -326,7 +426,11 @@ export const decodePlan = (data: Uint8Array) => decode('run.plan', data);
 export function encode(message: Message): Uint8Array {
   const bytes = encoder.encode(JSON.stringify(message));
   const limit = definitions[message.kind].maxBytes;
-  if (bytes.byteLength > limit) throw new ProtocolError('oversized', `${message.kind}: ${bytes.byteLength} bytes exceeds the limit of ${limit}`);
+  if (bytes.byteLength > limit)
+    throw new ProtocolError(
+      'oversized',
+      `${message.kind}: ${bytes.byteLength} bytes exceeds the limit of ${limit}`,
+    );
   return bytes;
 }
 

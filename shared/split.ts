@@ -3,7 +3,10 @@
  * shares (50 over 3 -> 17/17/16). Floor division alone silently drops or invents load.
  */
 export function splitEvenly(total: number, parts: number): number[] {
-  return splitWeighted(total, Array.from({ length: parts }, () => 1));
+  return splitWeighted(
+    total,
+    Array.from({ length: parts }, () => 1),
+  );
 }
 
 /**
@@ -11,9 +14,11 @@ export function splitEvenly(total: number, parts: number): number[] {
  * share so equal weights reproduce `splitEvenly`.
  */
 export function splitWeighted(total: number, weights: readonly number[]): number[] {
-  if (!Number.isInteger(total) || total < 0) throw new RangeError(`total must be a non-negative integer, got ${total}`);
+  if (!Number.isInteger(total) || total < 0)
+    throw new RangeError(`total must be a non-negative integer, got ${total}`);
   if (weights.length === 0) throw new RangeError('at least one share is needed');
-  if (weights.some((w) => !(w > 0) || !Number.isFinite(w))) throw new RangeError('weights must be positive numbers');
+  if (weights.some((w) => !(w > 0) || !Number.isFinite(w)))
+    throw new RangeError('weights must be positive numbers');
   const sum = weights.reduce((a, b) => a + b, 0);
   const exact = weights.map((w) => (total * w) / sum);
   const shares = exact.map(Math.floor);

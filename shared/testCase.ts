@@ -13,7 +13,11 @@ export const loadSpecSchema = z
     /** Operations across all shards; 0 means bounded by time only. */
     requests: z.number().int().min(0).max(100_000_000),
     /** Upper bound of the load phase. */
-    durationMs: z.number().int().min(1).max(24 * 3600_000),
+    durationMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 3600_000),
     /** Target operations per second across all shards (open model); 0 for a closed loop. */
     rate: z.number().min(0).max(10_000_000),
   })
@@ -36,7 +40,8 @@ const metricName = z
   .string()
   .max(80)
   .refine(
-    (m) => (THRESHOLD_METRICS as readonly string[]).includes(m) || /^(counter|gauge)\.[a-zA-Z0-9_]{1,60}$/.test(m),
+    (m) =>
+      (THRESHOLD_METRICS as readonly string[]).includes(m) || /^(counter|gauge)\.[a-zA-Z0-9_]{1,60}$/.test(m),
     { message: `expected one of ${THRESHOLD_METRICS.join(', ')}, counter.NAME or gauge.NAME` },
   );
 
@@ -71,7 +76,11 @@ export const caseSettingsSchema = z
     params: paramsSchema,
     thresholds: z.array(thresholdSpecSchema).max(50),
     /** Hard bound for the whole case, load phase plus set-up and collection. */
-    timeoutMs: z.number().int().min(1000).max(24 * 3600_000),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(24 * 3600_000),
     /** Network faults the agent's fault proxy injects between this case's load and the target. */
     faults: faultSpecSchema.optional(),
   })

@@ -2,8 +2,8 @@
  * `stampede-target`: runs the reference target until SIGTERM or SIGINT. Stdout carries exactly one
  * line, the listening address, so a parent process can read it; everything else goes to stderr.
  */
-import { parseTargetArgs, USAGE, UsageError } from "./cliArgs.js";
-import { startTarget } from "./server.js";
+import { parseTargetArgs, USAGE, UsageError } from './cliArgs.js';
+import { startTarget } from './server.js';
 
 const USAGE_EXIT_CODE = 2;
 
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     process.stderr.write(`stampede-target: ${error.message}\n`);
     process.exit(USAGE_EXIT_CODE);
   }
-  if (command.kind === "help") {
+  if (command.kind === 'help') {
     process.stdout.write(USAGE);
     return;
   }
@@ -25,8 +25,8 @@ async function main(): Promise<void> {
     void target.close().then(() => process.exit(0));
   };
   // Before the listening line: a parent may signal as soon as it reads it.
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   process.stdout.write(`stampede-target listening on ${target.url}\n`);
 }
 

@@ -2,11 +2,11 @@
  * The run-time configuration document: session cap and the provider fallback chain. Applied whole
  * through POST /config; a document that fails validation leaves the current one in force.
  */
-import { z } from "zod";
+import { z } from 'zod';
 
 export const providerNameSchema = z
   .string()
-  .regex(/^[a-z][a-z0-9_-]{0,31}$/, "expected 1-32 characters of a-z, 0-9, _ or -, starting with a letter");
+  .regex(/^[a-z][a-z0-9_-]{0,31}$/, 'expected 1-32 characters of a-z, 0-9, _ or -, starting with a letter');
 
 const delayMs = z.number().int().min(0).max(60_000);
 
@@ -36,8 +36,8 @@ export const targetConfigSchema = z
     config.providers.forEach((provider, index) => {
       if (seen.has(provider.name)) {
         ctx.addIssue({
-          code: "custom",
-          path: ["providers", index, "name"],
+          code: 'custom',
+          path: ['providers', index, 'name'],
           message: `duplicate provider name "${provider.name}"`,
         });
       }
@@ -47,9 +47,9 @@ export const targetConfigSchema = z
 export type TargetConfig = z.infer<typeof targetConfigSchema>;
 
 export const DEFAULT_PROVIDERS: readonly ProviderDefinition[] = [
-  { name: "primary", latencyMs: { base: 10, jitter: 20 }, failRate: 0, timeoutMs: 1000 },
-  { name: "secondary", latencyMs: { base: 20, jitter: 30 }, failRate: 0, timeoutMs: 1000 },
-  { name: "local", latencyMs: { base: 2, jitter: 3 }, failRate: 0, timeoutMs: 500 },
+  { name: 'primary', latencyMs: { base: 10, jitter: 20 }, failRate: 0, timeoutMs: 1000 },
+  { name: 'secondary', latencyMs: { base: 20, jitter: 30 }, failRate: 0, timeoutMs: 1000 },
+  { name: 'local', latencyMs: { base: 2, jitter: 3 }, failRate: 0, timeoutMs: 500 },
 ];
 
 export class ConfigStore {
@@ -77,7 +77,10 @@ export class ConfigStore {
   promote(name: string): boolean {
     const chosen = this.config.providers.find((p) => p.name === name);
     if (!chosen) return false;
-    this.replace({ ...this.config, providers: [chosen, ...this.config.providers.filter((p) => p !== chosen)] });
+    this.replace({
+      ...this.config,
+      providers: [chosen, ...this.config.providers.filter((p) => p !== chosen)],
+    });
     return true;
   }
 }

@@ -2,8 +2,8 @@
  * Deliberate faults, all off by default, so each suite can be shown to catch the one it exists
  * for. Set at start (options / CLI flags) and changeable at run time through /admin/faults.
  */
-import { z } from "zod";
-import { MAX_PROVIDERS, providerNameSchema } from "./config.js";
+import { z } from 'zod';
+import { MAX_PROVIDERS, providerNameSchema } from './config.js';
 
 const MiB = 1024 * 1024;
 
@@ -13,7 +13,11 @@ export const CRASH_EXIT_CODE = 70;
 export const faultSwitchesSchema = z
   .object({
     /** Bytes kept forever on every non-control request. */
-    leakBytesPerRequest: z.number().int().min(0).max(64 * MiB),
+    leakBytesPerRequest: z
+      .number()
+      .int()
+      .min(0)
+      .max(64 * MiB),
     /** Sessions are never evicted, so the live count grows past the cap. */
     noSessionCleanup: z.boolean(),
     /** The process exits with CRASH_EXIT_CODE on a malformed request instead of answering 4xx. */

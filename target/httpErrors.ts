@@ -2,7 +2,7 @@
  * Every refusal the target makes is an HttpError, answered as a JSON body
  * `{ "error": code, "message": text, ...details }`.
  */
-import type { ZodError } from "zod";
+import type { ZodError } from 'zod';
 
 /** Statuses that mean "the client sent something malformed": the crash-on-malformed switch keys on these. */
 const MALFORMED_STATUSES = new Set([400, 403, 413, 415, 422, 431]);
@@ -31,13 +31,13 @@ export class HttpError extends Error {
 }
 
 /** 422 naming the first problem in `message` and listing the first few as `issues`. */
-export function validationError(error: ZodError, code: string, pathPrefix = ""): HttpError {
+export function validationError(error: ZodError, code: string, pathPrefix = ''): HttpError {
   const issues = error.issues.map((issue) => ({
-    path: [pathPrefix, ...issue.path].filter((part) => part !== "").join(".") || "(body)",
+    path: [pathPrefix, ...issue.path].filter((part) => part !== '').join('.') || '(body)',
     message: issue.message,
   }));
   const first = issues[0];
-  return new HttpError(422, code, first ? `${first.path}: ${first.message}` : "invalid input", {
+  return new HttpError(422, code, first ? `${first.path}: ${first.message}` : 'invalid input', {
     issues: issues.slice(0, MAX_LISTED_ISSUES),
     issueCount: issues.length,
   });

@@ -1,7 +1,7 @@
 /** Options of startTarget, their defaults and their validation. */
-import { z } from "zod";
-import { DEFAULT_PROVIDERS, targetConfigSchema } from "./config.js";
-import { faultSwitchesSchema, NO_FAULTS } from "./faultSwitches.js";
+import { z } from 'zod';
+import { DEFAULT_PROVIDERS, targetConfigSchema } from './config.js';
+import { faultSwitchesSchema, NO_FAULTS } from './faultSwitches.js';
 
 const MiB = 1024 * 1024;
 
@@ -15,20 +15,26 @@ const serverOptionsSchema = z
     /** Root of the file tools; default: a temporary directory removed on close. */
     sandboxDir: z.string().min(1).max(4096).optional(),
     /** Cap on attached file bytes per request (and on tool file content); bodies may add a small envelope. */
-    maxBodyBytes: z.number().int().min(1024).max(1024 * MiB),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1024 * MiB),
   })
   .strict();
 
-const targetOptionsSchema = serverOptionsSchema.merge(targetConfigSchema.innerType()).merge(faultSwitchesSchema);
+const targetOptionsSchema = serverOptionsSchema
+  .merge(targetConfigSchema.innerType())
+  .merge(faultSwitchesSchema);
 
 export type TargetOptions = z.infer<typeof targetOptionsSchema> & {
   /** Receives each log line (warnings, crashes); default: stderr. */
   log: (line: string) => void;
 };
 
-const DEFAULTS: Omit<TargetOptions, "log"> = {
+const DEFAULTS: Omit<TargetOptions, 'log'> = {
   port: 0,
-  host: "127.0.0.1",
+  host: '127.0.0.1',
   maxSessions: 100,
   maxBodyBytes: 10 * MiB,
   providers: [...DEFAULT_PROVIDERS],
@@ -50,11 +56,14 @@ export function resolveOptions(options: Partial<TargetOptions>): TargetOptions {
   const parsed = targetOptionsSchema.safeParse({ ...DEFAULTS, ...rest });
   if (!parsed.success) throw invalidOption(parsed.error.issues[0]);
   // The chain-level rules (unique provider names) live on the config schema.
-  const config = targetConfigSchema.safeParse({ maxSessions: parsed.data.maxSessions, providers: parsed.data.providers });
+  const config = targetConfigSchema.safeParse({
+    maxSessions: parsed.data.maxSessions,
+    providers: parsed.data.providers,
+  });
   if (!config.success) throw invalidOption(config.error.issues[0]);
   return { ...parsed.data, log };
 }
 
 function invalidOption(issue: z.ZodIssue | undefined): InvalidOptionsError {
-  return new InvalidOptionsError(issue?.path.join(".") || "(options)", issue?.message ?? "invalid");
+  return new InvalidOptionsError(issue?.path.join('.') || '(options)', issue?.message ?? 'invalid');
 }

@@ -24,7 +24,10 @@ export class RequestStats {
   private readonly secondOfSlot = new Array<number>(WINDOW_SECONDS).fill(-1);
   private readonly countOfSlot = new Array<number>(WINDOW_SECONDS).fill(0);
   /** Keyed "METHOD /route". */
-  private readonly byRoute = new Map<string, { method: string; route: string; statuses: Map<number, number> }>();
+  private readonly byRoute = new Map<
+    string,
+    { method: string; route: string; statuses: Map<number, number> }
+  >();
 
   record(method: string, route: string, status: number, nowMs = Date.now()): void {
     this.total++;
@@ -47,7 +50,7 @@ export class RequestStats {
       .map((t, slot) => ({ t, n: this.countOfSlot[slot] }))
       .filter(({ t }) => t > oldest)
       .sort((a, b) => a.t - b.t);
-    const byRoute: StatsSnapshot["byRoute"] = {};
+    const byRoute: StatsSnapshot['byRoute'] = {};
     for (const [key, { statuses }] of this.byRoute) {
       byRoute[key] = {
         total: [...statuses.values()].reduce((sum, n) => sum + n, 0),

@@ -3,19 +3,19 @@
  * memory, tools) live as long as the process; the state (config, sessions, providers) is rebuilt
  * from the state file on every start and admin restart.
  */
-import { mkdir, mkdtemp, realpath, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
-import { z } from "zod";
-import { ConfigStore, providerNameSchema, targetConfigSchema } from "./config.js";
-import { LeakedMemory, type FaultSwitches } from "./faultSwitches.js";
-import type { TargetOptions } from "./options.js";
-import { ProviderPool, providerModeSchema } from "./providers.js";
-import { RequestStats } from "./requestStats.js";
-import { persistedSessionSchema, SessionStore } from "./sessions.js";
-import { corruptStateFile, loadStateFile, type Corruption } from "./stateFile.js";
-import { StateSaver, type SaveRecord } from "./stateSaver.js";
-import { ToolRegistry } from "./tools.js";
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigStore, providerNameSchema, targetConfigSchema } from './config.js';
+import { LeakedMemory, type FaultSwitches } from './faultSwitches.js';
+import type { TargetOptions } from './options.js';
+import { ProviderPool, providerModeSchema } from './providers.js';
+import { RequestStats } from './requestStats.js';
+import { persistedSessionSchema, SessionStore } from './sessions.js';
+import { corruptStateFile, loadStateFile, type Corruption } from './stateFile.js';
+import { StateSaver, type SaveRecord } from './stateSaver.js';
+import { ToolRegistry } from './tools.js';
 
 const statePayloadSchema = z
   .object({
@@ -35,7 +35,7 @@ export interface TargetState {
 
 export interface LoadReport {
   /** missing: no file, started clean. loaded: state recovered. corrupt: file set aside, started clean. */
-  status: "missing" | "loaded" | "corrupt";
+  status: 'missing' | 'loaded' | 'corrupt';
   file: string;
   at: number;
   reason?: string;
@@ -134,24 +134,24 @@ export class TargetRuntime {
   private async load(): Promise<void> {
     const file = this.files.stateFile;
     const outcome = await loadStateFile(file, statePayloadSchema);
-    if (outcome.status === "corrupt") {
+    if (outcome.status === 'corrupt') {
       this.options.log(
         `stampede-target: warning: state file ${file} is corrupt (${outcome.reason}); moved it to ${outcome.setAside} and started clean`,
       );
     }
-    this.current = this.buildState(outcome.status === "loaded" ? outcome.payload : undefined);
+    this.current = this.buildState(outcome.status === 'loaded' ? outcome.payload : undefined);
     this.loadReport = {
       status: outcome.status,
       file,
       at: Date.now(),
-      ...(outcome.status === "corrupt" ? { reason: outcome.reason, setAside: outcome.setAside } : {}),
+      ...(outcome.status === 'corrupt' ? { reason: outcome.reason, setAside: outcome.setAside } : {}),
       droppedSessions: this.current.sessions.droppedOnRestore,
     };
   }
 
   /** A clean start writes a sound file right away, so the next start finds one. */
   private saveIfStartedClean(): void {
-    if (this.loadReport.status !== "loaded") this.saver.markDirty();
+    if (this.loadReport.status !== 'loaded') this.saver.markDirty();
   }
 
   private buildState(payload: StatePayload | undefined): TargetState {
@@ -179,7 +179,9 @@ export class TargetRuntime {
       {
         chain: () => config.current.providers,
         failRateOverride: (name) =>
-          Object.hasOwn(this.faults.providerFailRates, name) ? this.faults.providerFailRates[name] : undefined,
+          Object.hasOwn(this.faults.providerFailRates, name)
+            ? this.faults.providerFailRates[name]
+            : undefined,
         onChange,
         signal: this.lifetime.signal,
       },
@@ -202,10 +204,10 @@ export class TargetRuntime {
 
 async function prepareFiles(options: TargetOptions): Promise<RuntimeFiles> {
   const needsTemp = options.stateFile === undefined || options.sandboxDir === undefined;
-  const tempDir = needsTemp ? await mkdtemp(path.join(os.tmpdir(), "stampede-target-")) : undefined;
+  const tempDir = needsTemp ? await mkdtemp(path.join(os.tmpdir(), 'stampede-target-')) : undefined;
   const inTemp = (name: string): string => path.join(tempDir as string, name);
-  const stateFile = path.resolve(options.stateFile ?? inTemp("state.json"));
-  const sandbox = path.resolve(options.sandboxDir ?? inTemp("sandbox"));
+  const stateFile = path.resolve(options.stateFile ?? inTemp('state.json'));
+  const sandbox = path.resolve(options.sandboxDir ?? inTemp('sandbox'));
   await mkdir(path.dirname(stateFile), { recursive: true });
   await mkdir(sandbox, { recursive: true });
   // Real path, so the sandbox check compares like with like when the temp dir sits behind a symlink.

@@ -2,16 +2,17 @@
  * Confines tool paths to the sandbox directory: relative paths only, no escaping through "..",
  * and no escaping through a symlink that already sits inside the sandbox.
  */
-import { realpath } from "node:fs/promises";
-import path from "node:path";
-import { HttpError } from "./httpErrors.js";
+import { realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { HttpError } from './httpErrors.js';
 
 export async function resolveInSandbox(root: string, requested: string): Promise<string> {
-  if (requested.includes("\0")) throw new HttpError(400, "invalid_path", "path contains a NUL byte");
-  if (path.isAbsolute(requested)) throw outside(requested, "absolute paths are not allowed");
+  if (requested.includes('\0')) throw new HttpError(400, 'invalid_path', 'path contains a NUL byte');
+  if (path.isAbsolute(requested)) throw outside(requested, 'absolute paths are not allowed');
   const resolved = path.resolve(root, requested);
-  if (!isWithin(root, resolved)) throw outside(requested, "path escapes the sandbox");
-  if (!isWithin(root, await realpathOfNearestExisting(resolved))) throw outside(requested, "path leads out through a symlink");
+  if (!isWithin(root, resolved)) throw outside(requested, 'path escapes the sandbox');
+  if (!isWithin(root, await realpathOfNearestExisting(resolved)))
+    throw outside(requested, 'path leads out through a symlink');
   return resolved;
 }
 
@@ -26,7 +27,7 @@ async function realpathOfNearestExisting(target: string): Promise<string> {
       return path.join(await realpath(current), path.relative(current, target));
     } catch (error) {
       const parent = path.dirname(current);
-      const missing = ["ENOENT", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "");
+      const missing = ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '');
       if (!missing || parent === current) throw error;
       current = parent;
     }
@@ -34,5 +35,5 @@ async function realpathOfNearestExisting(target: string): Promise<string> {
 }
 
 function outside(requested: string, reason: string): HttpError {
-  return new HttpError(403, "path_outside_sandbox", reason, { path: requested });
+  return new HttpError(403, 'path_outside_sandbox', reason, { path: requested });
 }

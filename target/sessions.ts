@@ -2,12 +2,12 @@
  * Sessions: created on first use, capped, least recently used evicted first. Each carries a digest
  * of its history so a corrupted session is detected and reset instead of served.
  */
-import { createHash, randomUUID } from "node:crypto";
-import { z } from "zod";
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
 
 export const sessionIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-]{1,64}$/, "expected 1-64 characters of A-Z, a-z, 0-9, _ or -");
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1-64 characters of A-Z, a-z, 0-9, _ or -');
 
 const HISTORY_ENTRIES = 10;
 const HISTORY_ENTRY_CHARS = 200;
@@ -51,7 +51,8 @@ export class SessionStore {
     restored: readonly Session[],
   ) {
     const intact = restored.filter((s) => digestOf(s.history) === s.digest);
-    for (const session of intact.sort((a, b) => a.lastUsedAt - b.lastUsedAt)) this.sessions.set(session.id, { ...session });
+    for (const session of intact.sort((a, b) => a.lastUsedAt - b.lastUsedAt))
+      this.sessions.set(session.id, { ...session });
     this.droppedOnRestore = restored.length - intact.length;
     this.enforceCap();
     this.peakLive = this.sessions.size;
@@ -106,7 +107,7 @@ export class SessionStore {
   corrupt(id: string): boolean {
     const session = this.sessions.get(id);
     if (!session) return false;
-    session.history = ["\u0000corrupted\u0000"];
+    session.history = ['\u0000corrupted\u0000'];
     this.policy.onChange();
     return true;
   }
@@ -131,5 +132,5 @@ function blankSession(id: string, now: number): Session {
 }
 
 function digestOf(history: readonly string[]): string {
-  return createHash("sha256").update(JSON.stringify(history)).digest("hex").slice(0, 16);
+  return createHash('sha256').update(JSON.stringify(history)).digest('hex').slice(0, 16);
 }

@@ -1,5 +1,5 @@
 /** Coalesces state changes into at most one write per interval, and never two writes at once. */
-import { writeStateFile } from "./stateFile.js";
+import { writeStateFile } from './stateFile.js';
 
 const SAVE_DELAY_MS = 200;
 
@@ -46,7 +46,9 @@ export class StateSaver {
         this.last = { at: Date.now(), bytes };
       } catch (error) {
         this.dirty = true;
-        this.log(`stampede-target: warning: could not save state to ${this.file}: ${(error as Error).message}`);
+        this.log(
+          `stampede-target: warning: could not save state to ${this.file}: ${(error as Error).message}`,
+        );
       }
     });
     return this.writing;

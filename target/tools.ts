@@ -3,14 +3,14 @@
  * file are serialized and overwrites land by rename, so concurrent calls neither lose writes nor
  * expose half-written files.
  */
-import { createHash } from "node:crypto";
-import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import path from "node:path";
-import { z } from "zod";
-import { contentEncodingSchema, decodeContent } from "./content.js";
-import { HttpError, notFound, validationError } from "./httpErrors.js";
-import { KeyedLock } from "./keyedLock.js";
-import { resolveInSandbox } from "./sandbox.js";
+import { createHash } from 'node:crypto';
+import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { contentEncodingSchema, decodeContent } from './content.js';
+import { HttpError, notFound, validationError } from './httpErrors.js';
+import { KeyedLock } from './keyedLock.js';
+import { resolveInSandbox } from './sandbox.js';
 
 export interface ToolInfo {
   name: string;
@@ -46,17 +46,17 @@ export class ToolRegistry {
 
   async execute(name: string, args: unknown): Promise<unknown> {
     const tool = this.tools.get(name);
-    if (!tool) throw notFound("unknown_tool", `no tool named "${name}"`);
+    if (!tool) throw notFound('unknown_tool', `no tool named "${name}"`);
     return tool.execute(args);
   }
 
   private readFileTool(): Tool {
-    const schema = z.object({ path: sandboxPath, encoding: contentEncodingSchema.default("utf8") }).strict();
+    const schema = z.object({ path: sandboxPath, encoding: contentEncodingSchema.default('utf8') }).strict();
     return defineTool(
       {
-        name: "read_file",
-        description: "Read a file from the sandbox.",
-        args: { path: "relative path in the sandbox", encoding: '"utf8" (default) or "base64"' },
+        name: 'read_file',
+        description: 'Read a file from the sandbox.',
+        args: { path: 'relative path in the sandbox', encoding: '"utf8" (default) or "base64"' },
       },
       schema,
       async ({ path: requested, encoding }) => {
@@ -65,10 +65,17 @@ export class ToolRegistry {
           const info = await stat(file).catch(fileError);
           if (!info.isFile()) throw notAFile(requested);
           if (info.size > this.maxFileBytes) {
-            throw new HttpError(413, "file_too_large", `file exceeds ${this.maxFileBytes} bytes`, { bytes: info.size });
+            throw new HttpError(413, 'file_too_large', `file exceeds ${this.maxFileBytes} bytes`, {
+              bytes: info.size,
+            });
           }
           const data = await readFile(file).catch(fileError);
-          return { path: this.relative(file), bytes: data.length, encoding, content: data.toString(encoding) };
+          return {
+            path: this.relative(file),
+            bytes: data.length,
+            encoding,
+            content: data.toString(encoding),
+          };
         });
       },
     );
@@ -79,34 +86,36 @@ export class ToolRegistry {
       .object({
         path: sandboxPath,
         content: z.string(),
-        encoding: contentEncodingSchema.default("utf8"),
-        mode: z.enum(["overwrite", "append"]).default("overwrite"),
+        encoding: contentEncodingSchema.default('utf8'),
+        mode: z.enum(['overwrite', 'append']).default('overwrite'),
       })
       .strict();
     return defineTool(
       {
-        name: "write_file",
-        description: "Write or append to a file in the sandbox, creating parent directories.",
+        name: 'write_file',
+        description: 'Write or append to a file in the sandbox, creating parent directories.',
         args: {
-          path: "relative path in the sandbox",
-          content: "text, or base64 when encoding is base64",
+          path: 'relative path in the sandbox',
+          content: 'text, or base64 when encoding is base64',
           encoding: '"utf8" (default) or "base64"',
           mode: '"overwrite" (default, atomic) or "append"',
         },
       },
       schema,
       async ({ path: requested, content, encoding, mode }) => {
-        const data = decodeContent(content, encoding, "args.content");
+        const data = decodeContent(content, encoding, 'args.content');
         const file = await resolveInSandbox(this.root, requested);
         return this.locks.run(file, async () => {
           const existing = await stat(file).catch(() => undefined);
           if (existing && !existing.isFile()) throw notAFile(requested);
-          const size = mode === "append" ? (existing?.size ?? 0) + data.length : data.length;
+          const size = mode === 'append' ? (existing?.size ?? 0) + data.length : data.length;
           if (size > this.maxFileBytes) {
-            throw new HttpError(413, "file_too_large", `file would exceed ${this.maxFileBytes} bytes`, { bytes: size });
+            throw new HttpError(413, 'file_too_large', `file would exceed ${this.maxFileBytes} bytes`, {
+              bytes: size,
+            });
           }
           await mkdir(path.dirname(file), { recursive: true }).catch(fileError);
-          if (mode === "append") await appendFile(file, data).catch(fileError);
+          if (mode === 'append') await appendFile(file, data).catch(fileError);
           else await this.replaceAtomically(file, data);
           return { path: this.relative(file), bytesWritten: data.length, size };
         });
@@ -115,10 +124,10 @@ export class ToolRegistry {
   }
 
   private listFilesTool(): Tool {
-    const schema = z.object({ path: sandboxPath.default(".") }).strict();
+    const schema = z.object({ path: sandboxPath.default('.') }).strict();
     return defineTool(
       {
-        name: "list_files",
+        name: 'list_files',
         description: `List a sandbox directory (first ${MAX_LISTED_ENTRIES} entries by name).`,
         args: { path: 'relative directory in the sandbox, default "."' },
       },
@@ -127,7 +136,10 @@ export class ToolRegistry {
         const dir = await resolveInSandbox(this.root, requested);
         const entries = await readdir(dir, { withFileTypes: true }).catch(fileError);
         const listed = entries
-          .map((entry) => ({ name: entry.name, type: entry.isFile() ? "file" : entry.isDirectory() ? "dir" : "other" }))
+          .map((entry) => ({
+            name: entry.name,
+            type: entry.isFile() ? 'file' : entry.isDirectory() ? 'dir' : 'other',
+          }))
           .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
         return {
           path: this.relative(dir),
@@ -150,7 +162,7 @@ export class ToolRegistry {
   }
 
   private relative(file: string): string {
-    return path.relative(this.root, file) || ".";
+    return path.relative(this.root, file) || '.';
   }
 }
 
@@ -159,42 +171,47 @@ function cpuHashTool(): Tool {
   const schema = z
     .object({
       iterations: z.number().int().min(1).max(MAX_HASH_ITERATIONS),
-      input: z.string().max(1024).default("stampede"),
+      input: z.string().max(1024).default('stampede'),
     })
     .strict();
   return defineTool(
     {
-      name: "cpu_hash",
-      description: "Hash the input with SHA-256, feeding each digest back in, `iterations` times.",
+      name: 'cpu_hash',
+      description: 'Hash the input with SHA-256, feeding each digest back in, `iterations` times.',
       args: { iterations: `1..${MAX_HASH_ITERATIONS}`, input: 'up to 1024 characters, default "stampede"' },
     },
     schema,
     async ({ iterations, input }) => {
-      let digest: Buffer = Buffer.from(input, "utf8");
-      for (let i = 0; i < iterations; i++) digest = createHash("sha256").update(digest).digest();
-      return { iterations, digest: digest.toString("hex") };
+      let digest: Buffer = Buffer.from(input, 'utf8');
+      for (let i = 0; i < iterations; i++) digest = createHash('sha256').update(digest).digest();
+      return { iterations, digest: digest.toString('hex') };
     },
   );
 }
 
-function defineTool<S extends z.ZodTypeAny>(info: ToolInfo, schema: S, run: (args: z.infer<S>) => Promise<unknown>): Tool {
+function defineTool<S extends z.ZodTypeAny>(
+  info: ToolInfo,
+  schema: S,
+  run: (args: z.infer<S>) => Promise<unknown>,
+): Tool {
   return {
     ...info,
     execute: async (raw) => {
       const parsed = schema.safeParse(raw ?? {});
-      if (!parsed.success) throw validationError(parsed.error, "invalid_tool_args", "args");
+      if (!parsed.success) throw validationError(parsed.error, 'invalid_tool_args', 'args');
       return run(parsed.data);
     },
   };
 }
 
 function notAFile(requested: string): HttpError {
-  return new HttpError(409, "not_a_file", `"${requested}" is not a regular file`);
+  return new HttpError(409, 'not_a_file', `"${requested}" is not a regular file`);
 }
 
 function fileError(error: unknown): never {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") throw notFound("file_not_found", "no such file or directory");
-  if (code === "EISDIR" || code === "ENOTDIR") throw new HttpError(409, "not_a_file", "path is not what the tool needs (file vs directory)");
+  if (code === 'ENOENT') throw notFound('file_not_found', 'no such file or directory');
+  if (code === 'EISDIR' || code === 'ENOTDIR')
+    throw new HttpError(409, 'not_a_file', 'path is not what the tool needs (file vs directory)');
   throw error;
 }

@@ -1,5 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { concurrencyPermille, setBlocked, setConcurrencyPermille, type ControlBlock } from '../controlBlock.js';
+import {
+  concurrencyPermille,
+  setBlocked,
+  setConcurrencyPermille,
+  type ControlBlock,
+} from '../controlBlock.js';
 import { saneReadingProblem, throttlePermille, type ThermalLimits } from './limits.js';
 import { errorMessage, type Sensor } from './sensor.js';
 import { DownsampledTimeline, type GovernorState, type ThermalSample } from './timeline.js';
@@ -214,7 +219,10 @@ export class ThermalGovernor extends EventEmitter<ThermalGovernorEvents> {
   private async read(): Promise<Reading> {
     let deadline: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      deadline = setTimeout(() => reject(new Error(`no reading within ${this.limits.read_timeout_ms} ms`)), this.limits.read_timeout_ms);
+      deadline = setTimeout(
+        () => reject(new Error(`no reading within ${this.limits.read_timeout_ms} ms`)),
+        this.limits.read_timeout_ms,
+      );
     });
     try {
       const raw = await Promise.race([this.sensor.read(), timeout]);
@@ -250,13 +258,20 @@ export class ThermalGovernor extends EventEmitter<ThermalGovernorEvents> {
         this.blockedPeriods.push({ from: t, to: null });
         if (this.blockedPeriods.length > MAX_BLOCKED_PERIODS) this.blockedPeriods.shift();
       }
-      const why = celsius === null ? `sensor fault: ${reading.fault}` : `${celsius} °C >= block limit ${block} °C`;
+      const why =
+        celsius === null ? `sensor fault: ${reading.fault}` : `${celsius} °C >= block limit ${block} °C`;
       return { type: 'block', celsius: reading.raw, reason: why + note };
     }
     if (this.blocked) {
       if (celsius > resume) {
         // The governor starts blocked; say why it stays so, or the report shows a block with no cause.
-        return first ? { type: 'block', celsius, reason: `${celsius} °C is above resume limit ${resume} °C${note}: waiting to cool` } : null;
+        return first
+          ? {
+              type: 'block',
+              celsius,
+              reason: `${celsius} °C is above resume limit ${resume} °C${note}: waiting to cool`,
+            }
+          : null;
       }
       // Full concurrency is in place before the workers are released.
       setConcurrencyPermille(this.control, 1000);
@@ -283,7 +298,14 @@ export class ThermalGovernor extends EventEmitter<ThermalGovernorEvents> {
   }
 
   private record(type: ThermalEventKind, t: number, celsius: number | null, reason: string): ThermalEvent {
-    const event: ThermalEvent = { t, type, celsius, reason, state: this.state(), concurrencyPermille: concurrencyPermille(this.control) };
+    const event: ThermalEvent = {
+      t,
+      type,
+      celsius,
+      reason,
+      state: this.state(),
+      concurrencyPermille: concurrencyPermille(this.control),
+    };
     this.eventLog.push(event);
     if (this.eventLog.length > MAX_EVENTS) this.eventLog.shift();
     return event;

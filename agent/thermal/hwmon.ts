@@ -37,11 +37,15 @@ export class HwmonSensor extends SysfsSensor {
     const classDir = join(this.sysRoot, 'class', 'hwmon');
     const entries = await listEntries(classDir, /^hwmon\d+$/);
     const devices: HwmonDevice[] = await Promise.all(
-      entries.map(async (entry) => ({ dir: join(classDir, entry), name: await readAttribute(join(classDir, entry, 'name')) })),
+      entries.map(async (entry) => ({
+        dir: join(classDir, entry),
+        name: await readAttribute(join(classDir, entry, 'name')),
+      })),
     );
     const driver = CPU_DRIVERS.find((candidate) => devices.some((device) => device.name === candidate));
     if (!driver) {
-      const found = devices.map((device) => `${basename(device.dir)}=${device.name ?? '?'}`).join(', ') || 'none';
+      const found =
+        devices.map((device) => `${basename(device.dir)}=${device.name ?? '?'}`).join(', ') || 'none';
       throw new Error(
         `no CPU temperature driver among hwmon devices under ${classDir} (found: ${found}; ` +
           `expected one of ${CPU_DRIVERS.join(', ')}; on Intel try "modprobe coretemp")`,

@@ -36,17 +36,32 @@ const limitsSchema = z
   })
   .strict()
   .superRefine((limits, ctx) => {
-    const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    const { block_celsius: block, resume_celsius: resume, throttle_celsius: throttle, sane_range: range } = limits;
+    const problem = (path: (string | number)[], message: string) =>
+      ctx.addIssue({ code: 'custom', path, message });
+    const {
+      block_celsius: block,
+      resume_celsius: resume,
+      throttle_celsius: throttle,
+      sane_range: range,
+    } = limits;
     if (resume >= block) problem(['resume_celsius'], `must be below block_celsius (${block}), got ${resume}`);
-    else if (resume >= throttle) problem(['resume_celsius'], `must be below throttle_celsius (${throttle}), got ${resume}`);
-    if (throttle >= block) problem(['throttle_celsius'], `must be below block_celsius (${block}), got ${throttle}`);
-    if (range.min >= range.max) problem(['sane_range', 'min'], `must be below sane_range.max (${range.max}), got ${range.min}`);
+    else if (resume >= throttle)
+      problem(['resume_celsius'], `must be below throttle_celsius (${throttle}), got ${resume}`);
+    if (throttle >= block)
+      problem(['throttle_celsius'], `must be below block_celsius (${block}), got ${throttle}`);
+    if (range.min >= range.max)
+      problem(['sane_range', 'min'], `must be below sane_range.max (${range.max}), got ${range.min}`);
     if (range.min >= resume) {
-      problem(['sane_range', 'min'], `must be below resume_celsius (${resume}) or no reading could resume work, got ${range.min}`);
+      problem(
+        ['sane_range', 'min'],
+        `must be below resume_celsius (${resume}) or no reading could resume work, got ${range.min}`,
+      );
     }
     if (range.max < block) {
-      problem(['sane_range', 'max'], `must be at least block_celsius (${block}) so a hot reading blocks as hot, got ${range.max}`);
+      problem(
+        ['sane_range', 'max'],
+        `must be at least block_celsius (${block}) so a hot reading blocks as hot, got ${range.max}`,
+      );
     }
     try {
       compileTemperaturePattern(limits.script_sensor.pattern);
@@ -73,7 +88,11 @@ export class ThermalLimitsError extends StampedeError {
     readonly file: string,
     readonly problems: readonly string[],
   ) {
-    super(`${file}: invalid thermal limits:\n${problems.map((line) => `  - ${line}`).join('\n')}`, 'E_CONFIG', EXIT.usage);
+    super(
+      `${file}: invalid thermal limits:\n${problems.map((line) => `  - ${line}`).join('\n')}`,
+      'E_CONFIG',
+      EXIT.usage,
+    );
   }
 }
 

@@ -25,7 +25,8 @@ export function compileTemperaturePattern(source: string): RegExp {
   const pattern = new RegExp(source, 'gim');
   // An empty alternative always matches, and its match array has one slot per group.
   const groups = new RegExp(`(?:${source})|`).exec('')!.length - 1;
-  if (groups < 1) throw new Error(`pattern /${source}/ needs a capture group around the number, e.g. (\\d+(?:\\.\\d+)?)`);
+  if (groups < 1)
+    throw new Error(`pattern /${source}/ needs a capture group around the number, e.g. (\\d+(?:\\.\\d+)?)`);
   return pattern;
 }
 
@@ -47,10 +48,14 @@ export class ScriptSensor implements Sensor {
 
   async read(): Promise<number> {
     const output = await this.run();
-    const values = [...output.matchAll(this.options.pattern)].map((match) => Number(match[1])).filter(Number.isFinite);
+    const values = [...output.matchAll(this.options.pattern)]
+      .map((match) => Number(match[1]))
+      .filter(Number.isFinite);
     if (values.length === 0) {
       const start = output.trim().split('\n').slice(0, 3).join(' | ').slice(0, 160);
-      throw new Error(`"${this.commandLine()}" printed no temperature matching /${this.options.pattern.source}/ (output began: "${start}")`);
+      throw new Error(
+        `"${this.commandLine()}" printed no temperature matching /${this.options.pattern.source}/ (output began: "${start}")`,
+      );
     }
     return Math.max(...values);
   }

@@ -45,7 +45,8 @@ export function parseScriptedCurve(spec: string): ScriptedCurve {
     repeatMs = parseTime(last.slice('repeat@'.length), last, parts.length);
     parts.pop();
   }
-  if (parts.length === 0) throw new Error(`scripted curve "${text}": a repeat needs at least one point before it`);
+  if (parts.length === 0)
+    throw new Error(`scripted curve "${text}": a repeat needs at least one point before it`);
   const points = parts.map((part, index) => parsePoint(part, index + 1));
   if (points[0].atMs !== 0) throw new Error(`scripted curve "${text}": the first point must be at time 0`);
   points.forEach((point, index) => {
@@ -62,13 +63,18 @@ export function parseScriptedCurve(spec: string): ScriptedCurve {
 function parsePoint(part: string, position: number): CurvePoint {
   const match = /^([^@]+)@(.+)$/.exec(part);
   if (!match) throw new Error(`scripted point ${position} "${part}": expected VALUE@TIME such as 85@5s`);
-  return { celsius: parseValue(match[1].trim(), part, position), atMs: parseTime(match[2].trim(), part, position) };
+  return {
+    celsius: parseValue(match[1].trim(), part, position),
+    atMs: parseTime(match[2].trim(), part, position),
+  };
 }
 
 function parseValue(text: string, part: string, position: number): number | 'fail' {
   if (text === 'fail') return 'fail';
   if (!/^[+-]?\d+(\.\d+)?$/.test(text)) {
-    throw new Error(`scripted point ${position} "${part}": value "${text}" is neither degrees Celsius nor "fail"`);
+    throw new Error(
+      `scripted point ${position} "${part}": value "${text}" is neither degrees Celsius nor "fail"`,
+    );
   }
   return Number(text);
 }
@@ -77,7 +83,9 @@ function parseTime(text: string, part: string, position: number): number {
   if (text === '0') return 0;
   const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
   if (!match) {
-    throw new Error(`scripted point ${position} "${part}": time "${text}" needs a unit (ms, s or m), e.g. 5s`);
+    throw new Error(
+      `scripted point ${position} "${part}": time "${text}" needs a unit (ms, s or m), e.g. 5s`,
+    );
   }
   return Number(match[1]) * TIME_UNITS_MS[match[2] as keyof typeof TIME_UNITS_MS];
 }

@@ -104,7 +104,10 @@ export async function selectSensor(
   source: ThermalSource,
   opts: SelectSensorOptions,
 ): Promise<{ sensor: Sensor; note: string }> {
-  const candidates = source.kind === 'auto' ? AUTO_ORDER.map((kind) => createSensor({ kind }, opts)) : [createSensor(source, opts)];
+  const candidates =
+    source.kind === 'auto'
+      ? AUTO_ORDER.map((kind) => createSensor({ kind }, opts))
+      : [createSensor(source, opts)];
   const attempts: SensorAttempt[] = [];
   for (const sensor of candidates) {
     const result = await probe(sensor, opts.limits.sane_range);
@@ -114,9 +117,15 @@ export async function selectSensor(
       continue;
     }
     const skipped = attempts.map((attempt) => `${attempt.kind} (${attempt.reason})`).join('; ');
-    const how = source.kind === 'auto' ? `auto-selected${skipped ? `; skipped ${skipped}` : ''}` : 'as configured';
-    const warning = result.warning ? `; warning: ${result.warning}, so the governor will block until it reads sanely` : '';
-    return { sensor, note: `thermal sensor: ${sensor.describe()}, first reading ${result.celsius} °C, ${how}${warning}` };
+    const how =
+      source.kind === 'auto' ? `auto-selected${skipped ? `; skipped ${skipped}` : ''}` : 'as configured';
+    const warning = result.warning
+      ? `; warning: ${result.warning}, so the governor will block until it reads sanely`
+      : '';
+    return {
+      sensor,
+      note: `thermal sensor: ${sensor.describe()}, first reading ${result.celsius} °C, ${how}${warning}`,
+    };
   }
   throw new NoSensorError(attempts);
 }

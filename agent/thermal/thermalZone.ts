@@ -27,7 +27,10 @@ export class ThermalZoneSensor extends SysfsSensor {
     const entries = await listEntries(classDir, /^thermal_zone\d+$/);
     if (entries.length === 0) throw new Error(`no thermal zones under ${classDir}`);
     const zones: Zone[] = await Promise.all(
-      entries.map(async (entry) => ({ dir: join(classDir, entry), type: await readAttribute(join(classDir, entry, 'type')) })),
+      entries.map(async (entry) => ({
+        dir: join(classDir, entry),
+        type: await readAttribute(join(classDir, entry, 'type')),
+      })),
     );
     const matching = (pattern: RegExp) => zones.filter((zone) => pattern.test(zone.type ?? ''));
     const cpuZones = matching(CPU_ZONE_TYPE);

@@ -23,7 +23,8 @@ export class DownsampledTimeline {
   private pendingPolls = 0;
 
   constructor(private readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 2) throw new Error(`timeline capacity must be an integer >= 2, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 2)
+      throw new Error(`timeline capacity must be an integer >= 2, got ${capacity}`);
   }
 
   push(sample: ThermalSample): void {

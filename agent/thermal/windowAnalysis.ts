@@ -26,7 +26,12 @@ interface Interval {
 }
 
 /** Blocked intervals from block/resume events; a block still in force runs to `endMs`. */
-export function blockedIntervals(events: ThermalReport['events'], startMs: number, endMs: number, blockedAtStart: boolean): Interval[] {
+export function blockedIntervals(
+  events: ThermalReport['events'],
+  startMs: number,
+  endMs: number,
+  blockedAtStart: boolean,
+): Interval[] {
   const intervals: Interval[] = [];
   let since: number | undefined = blockedAtStart ? startMs : undefined;
   for (const e of events) {
@@ -40,14 +45,21 @@ export function blockedIntervals(events: ThermalReport['events'], startMs: numbe
   return intervals;
 }
 
-export function analyseThermalWindow(report: ThermalReport, starts: OpStarts, endMs: number): Record<string, number> {
+export function analyseThermalWindow(
+  report: ThermalReport,
+  starts: OpStarts,
+  endMs: number,
+): Record<string, number> {
   const { events, timeline } = report;
   const blockedAtStart = timeline[0]?.state === 'blocked';
   const intervals = blockedIntervals(events, starts.origin, endMs, blockedAtStart);
   const bucketStart = (i: number) => starts.origin + i * starts.bucketMs;
   // A bucket counts against the governor only when it lies wholly inside a blocked interval,
   // one bucket after the block: an operation admitted just before the flag flipped is legitimate.
-  const insideBlocked = (i: number) => intervals.some((iv) => bucketStart(i) >= iv.from + starts.bucketMs && bucketStart(i) + starts.bucketMs <= iv.to);
+  const insideBlocked = (i: number) =>
+    intervals.some(
+      (iv) => bucketStart(i) >= iv.from + starts.bucketMs && bucketStart(i) + starts.bucketMs <= iv.to,
+    );
   let opsStartedWhileHot = 0;
   starts.counts.forEach((n, i) => {
     if (n > 0 && insideBlocked(i)) opsStartedWhileHot += n;
@@ -55,11 +67,15 @@ export function analyseThermalWindow(report: ThermalReport, starts: OpStarts, en
 
   let missedResumes = 0;
   for (const iv of intervals) {
-    const cooled = timeline.find((s) => s.t > iv.from && s.celsius !== null && s.celsius <= report.resumeCelsius);
-    if (cooled && !events.some((e) => e.type === 'resume' && e.t >= iv.from && e.t <= cooled.t)) missedResumes += 1;
+    const cooled = timeline.find(
+      (s) => s.t > iv.from && s.celsius !== null && s.celsius <= report.resumeCelsius,
+    );
+    if (cooled && !events.some((e) => e.type === 'resume' && e.t >= iv.from && e.t <= cooled.t))
+      missedResumes += 1;
   }
 
-  const startsBetween = (from: number, to: number) => starts.counts.reduce((sum, n, i) => (bucketStart(i) >= from && bucketStart(i) < to ? sum + n : sum), 0);
+  const startsBetween = (from: number, to: number) =>
+    starts.counts.reduce((sum, n, i) => (bucketStart(i) >= from && bucketStart(i) < to ? sum + n : sum), 0);
   let stalledResumes = 0;
   for (const resume of events.filter((e) => e.type === 'resume' && e.t <= endMs - RESUME_WORK_MS)) {
     const nextBlock = events.find((e) => e.type === 'block' && e.t > resume.t)?.t ?? Infinity;
@@ -88,7 +104,8 @@ export function analyseThermalWindow(report: ThermalReport, starts: OpStarts, en
   };
   const running = rate('running');
   const throttled = rate('throttled');
-  if (running !== undefined && throttled !== undefined && running > 0) figures.throttledThroughputRatio = Math.round((throttled / running) * 1000) / 1000;
+  if (running !== undefined && throttled !== undefined && running > 0)
+    figures.throttledThroughputRatio = Math.round((throttled / running) * 1000) / 1000;
   if (report.peakCelsius !== null) figures.peakCelsius = report.peakCelsius;
   return figures;
 }

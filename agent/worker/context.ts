@@ -18,7 +18,14 @@ export interface ContextParts {
   hardDeadline: number;
 }
 
-export function createScenarioContext({ shard, target, gate, recorder, client, hardDeadline }: ContextParts): ScenarioContext {
+export function createScenarioContext({
+  shard,
+  target,
+  gate,
+  recorder,
+  client,
+  hardDeadline,
+}: ContextParts): ScenarioContext {
   const bounds: LoadBounds = {
     lanes: shard.load.connections,
     requests: shard.load.requests,
@@ -36,7 +43,8 @@ export function createScenarioContext({ shard, target, gate, recorder, client, h
       return mustStop();
     },
     http: (request) => client.send(request),
-    runLoad: (op) => (bounds.rate > 0 ? runOpenModel(op, bounds, gate, recorder) : runClosedLoop(op, bounds, gate, recorder)),
+    runLoad: (op) =>
+      bounds.rate > 0 ? runOpenModel(op, bounds, gate, recorder) : runClosedLoop(op, bounds, gate, recorder),
     async measure(op) {
       if (!gate.open(0, 1) && !(await gate.wait(0, 1, hardDeadline))) return false;
       if (mustStop()) return false;

@@ -55,11 +55,17 @@ export class Gate {
         return true;
       }
       const now = Date.now();
-      if (Atomics.load(this.control, CONTROL_SLOTS.blocked) === 1 && this.blockedSince === 0) this.blockedSince = now;
+      if (Atomics.load(this.control, CONTROL_SLOTS.blocked) === 1 && this.blockedSince === 0)
+        this.blockedSince = now;
       if (now >= hardDeadline) return false;
       const generation = Atomics.load(this.control, CONTROL_SLOTS.generation);
       // waitAsync wakes on the governor's notify; the timeout re-checks the stop word and deadline.
-      const waited = Atomics.waitAsync(this.control, CONTROL_SLOTS.generation, generation, Math.min(POLL_MS, hardDeadline - now));
+      const waited = Atomics.waitAsync(
+        this.control,
+        CONTROL_SLOTS.generation,
+        generation,
+        Math.min(POLL_MS, hardDeadline - now),
+      );
       if (waited.async) await waited.value;
     }
   }

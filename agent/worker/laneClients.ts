@@ -56,7 +56,13 @@ export class LaneClients {
     this.basePath = basePath;
     this.clients = Array.from(
       { length: lanes },
-      () => new Client(origin, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connectTimeout: Math.min(timeoutMs, 10_000), keepAliveTimeout: 10_000 }),
+      () =>
+        new Client(origin, {
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
+          connectTimeout: Math.min(timeoutMs, 10_000),
+          keepAliveTimeout: 10_000,
+        }),
     );
     this.handlers = Array.from({ length: lanes }, () => new LaneHandler(isOk));
   }

@@ -29,7 +29,13 @@ export type Operation = (index: number, slot: number) => Promise<OpOutcome>;
  * Times one operation and records it; never throws. Takes the operation and its arguments
  * rather than a closure, so the request loop allocates nothing of its own per operation.
  */
-export async function timeOperation(recorder: ShardRecorder, op: Operation, index: number, slot: number, intendedStart?: number): Promise<void> {
+export async function timeOperation(
+  recorder: ShardRecorder,
+  op: Operation,
+  index: number,
+  slot: number,
+  intendedStart?: number,
+): Promise<void> {
   let outcome: OutcomeClass;
   let ok = false;
   let bytes = 0;
@@ -53,7 +59,12 @@ export async function timeOperation(recorder: ShardRecorder, op: Operation, inde
   recorder.recordOp((end - (intendedStart ?? started)) * 1000, outcome, ok, bytes, end);
 }
 
-export async function runClosedLoop(op: Operation, bounds: LoadBounds, gate: Gate, recorder: ShardRecorder): Promise<void> {
+export async function runClosedLoop(
+  op: Operation,
+  bounds: LoadBounds,
+  gate: Gate,
+  recorder: ShardRecorder,
+): Promise<void> {
   const loadStart = Date.now();
   let issued = 0;
   const exhausted = () => bounds.requests > 0 && issued >= bounds.requests;
@@ -74,7 +85,12 @@ export async function runClosedLoop(op: Operation, bounds: LoadBounds, gate: Gat
   await Promise.all(Array.from({ length: bounds.lanes }, (_, slot) => lane(slot)));
 }
 
-export async function runOpenModel(op: Operation, bounds: LoadBounds, gate: Gate, recorder: ShardRecorder): Promise<void> {
+export async function runOpenModel(
+  op: Operation,
+  bounds: LoadBounds,
+  gate: Gate,
+  recorder: ShardRecorder,
+): Promise<void> {
   const intervalMs = 1000 / bounds.rate;
   const freeSlots = Array.from({ length: bounds.lanes }, (_, i) => bounds.lanes - 1 - i);
   const inFlight = new Set<Promise<void>>();
@@ -85,7 +101,8 @@ export async function runOpenModel(op: Operation, bounds: LoadBounds, gate: Gate
   for (;;) {
     if (bounds.requests > 0 && next >= bounds.requests) break;
     const nowWall = Date.now();
-    if (nowWall >= bounds.hardDeadline || nowWall >= wallStart + bounds.durationMs + gate.blockedMs(nowWall)) break;
+    if (nowWall >= bounds.hardDeadline || nowWall >= wallStart + bounds.durationMs + gate.blockedMs(nowWall))
+      break;
     if (gate.stopReason() !== 0) break;
     if (gate.isThermalBlocked()) {
       const blockedAt = performance.now();

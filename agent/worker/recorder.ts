@@ -4,7 +4,13 @@
  * allocates nothing.
  */
 import { createRecordingHistogram, encodeHistogram, type Histogram } from '../../shared/histogram.js';
-import { OUTCOME_CLASSES, OUTCOME_INDEX, emptyOutcomes, type OutcomeClass, type OutcomeCounts } from '../../shared/outcomes.js';
+import {
+  OUTCOME_CLASSES,
+  OUTCOME_INDEX,
+  emptyOutcomes,
+  type OutcomeClass,
+  type OutcomeCounts,
+} from '../../shared/outcomes.js';
 
 const MAX_KEYS = 50;
 const MAX_NAMED = 64;
@@ -45,7 +51,7 @@ export class ShardRecorder {
   /** `endPerf`: performance.now() when the operation ended. */
   recordOp(latencyUs: number, outcome: OutcomeClass, ok: boolean, bytes: number, endPerf: number): void {
     // Zero would be below the histogram's lowest discernible value; a sub-µs op is 1 µs here.
-    this.histogram.recordValue(latencyUs < 1 ? 1 : latencyUs);
+    this.histogram.recordValue(Math.max(latencyUs, 1));
     this.outcomeCounts[OUTCOME_INDEX[outcome]] += 1;
     this.ops += 1;
     if (ok) this.ok += 1;
@@ -101,7 +107,7 @@ export class ShardRecorder {
 
   totals(): RecordedTotals {
     const outcomes = emptyOutcomes();
-    OUTCOME_CLASSES.forEach((c, i) => (outcomes[c] = this.outcomeCounts[i]));
+    for (const [i, c] of OUTCOME_CLASSES.entries()) outcomes[c] = this.outcomeCounts[i];
     return { ops: this.ops, ok: this.ok, bytes: this.bytes, outcomes };
   }
 
@@ -115,7 +121,9 @@ export class ShardRecorder {
       errors: [...this.errors].map(([key, count]) => ({ key, count })),
       histogram: encoded,
       perSecond: this.perSecondCounts,
-      opStarts: this.startCounts ? { origin: this.origin, bucketMs: START_BUCKET_MS, counts: this.startCounts } : undefined,
+      opStarts: this.startCounts
+        ? { origin: this.origin, bucketMs: START_BUCKET_MS, counts: this.startCounts }
+        : undefined,
     };
   }
 }

@@ -69,14 +69,28 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
   const progress = () => {
     const now = Date.now();
     const blockedMs = gate.blockedMs(now);
-    const update: TaskProgress = { ...recorder.totals(), elapsedMs: now - startedAtLocal - blockedMs, blockedMs, thermalBlocked: gate.isThermalBlocked() };
+    const update: TaskProgress = {
+      ...recorder.totals(),
+      elapsedMs: now - startedAtLocal - blockedMs,
+      blockedMs,
+      thermalBlocked: gate.isThermalBlocked(),
+    };
     progressPort.postMessage(update);
   };
   const ticker = setInterval(progress, Math.max(100, shard.progressIntervalMs));
   try {
     const scenario = SCENARIOS[shard.scenario];
     if (!scenario) throw new Error(`scenario "${shard.scenario}" is not installed on this agent`);
-    await scenario(createScenarioContext({ shard, target: task.target, gate, recorder, client, hardDeadline: task.hardDeadline }));
+    await scenario(
+      createScenarioContext({
+        shard,
+        target: task.target,
+        gate,
+        recorder,
+        client,
+        hardDeadline: task.hardDeadline,
+      }),
+    );
   } catch (error) {
     if (error instanceof ScenarioSkipped) {
       status = 'skipped';
@@ -90,9 +104,12 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
     await client.close().catch(() => undefined);
   }
   const stopReason = gate.stopReason();
-  if (status === 'completed' && stopReason === STOP_REASONS.aborted) [status, note] = ['aborted', 'aborted by the coordinator'];
-  else if (status === 'completed' && stopReason === STOP_REASONS.leaseLost) [status, note] = ['aborted', 'stopped: no lease from the coordinator'];
-  else if (status === 'completed' && stopReason === STOP_REASONS.shutdown) [status, note] = ['aborted', 'stopped: the agent is shutting down'];
+  if (status === 'completed' && stopReason === STOP_REASONS.aborted)
+    [status, note] = ['aborted', 'aborted by the coordinator'];
+  else if (status === 'completed' && stopReason === STOP_REASONS.leaseLost)
+    [status, note] = ['aborted', 'stopped: no lease from the coordinator'];
+  else if (status === 'completed' && stopReason === STOP_REASONS.shutdown)
+    [status, note] = ['aborted', 'stopped: the agent is shutting down'];
   else if (status === 'completed' && gate.isThermalBlocked() && Date.now() >= task.hardDeadline) {
     [status, note] = ['thermal_blocked', 'still thermally blocked at the shard deadline'];
   }
@@ -100,5 +117,12 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
   progressPort.close();
   const end = Date.now();
   const blockedMs = gate.blockedMs(end);
-  return { ...recorder.finish(), status, note, startedAtLocal, durationMs: Math.max(0, end - startedAtLocal - blockedMs), blockedMs };
+  return {
+    ...recorder.finish(),
+    status,
+    note,
+    startedAtLocal,
+    durationMs: Math.max(0, end - startedAtLocal - blockedMs),
+    blockedMs,
+  };
 }

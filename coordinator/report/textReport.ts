@@ -3,9 +3,15 @@
  */
 import type { CaseReport, RunReport } from './types.js';
 
-const VERDICT_MARK: Record<string, string> = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP', unfinished: 'UNFINISHED' };
+const VERDICT_MARK: Record<string, string> = {
+  passed: 'PASS',
+  failed: 'FAIL',
+  skipped: 'SKIP',
+  unfinished: 'UNFINISHED',
+};
 const rule = (title: string) => `\n${title}\n${'='.repeat(title.length)}`;
-const fmt = (n: number | null | undefined, digits = 1) => (n === null || n === undefined ? 'n/a' : Number.isInteger(n) ? String(n) : n.toFixed(digits));
+const fmt = (n: number | null | undefined, digits = 1) =>
+  n === null || n === undefined ? 'n/a' : Number.isInteger(n) ? String(n) : n.toFixed(digits);
 
 function latencyLine(l: CaseReport['metrics']['latency']): string {
   return `min ${fmt(l.minMs, 2)} / mean ${fmt(l.meanMs, 2)} / p50 ${fmt(l.p50Ms, 2)} / p90 ${fmt(l.p90Ms, 2)} / p95 ${fmt(l.p95Ms, 2)} / p99 ${fmt(l.p99Ms, 2)} / max ${fmt(l.maxMs, 2)} ms`;
@@ -15,15 +21,23 @@ function caseBlock(c: CaseReport): string[] {
   const lines = [`  [${VERDICT_MARK[c.verdict]}] ${c.name} — ${c.title}`];
   if (c.note) lines.push(`         note: ${c.note}`);
   for (const t of c.thresholds) {
-    lines.push(`         ${t.passed ? 'ok  ' : 'MISS'} ${t.metric} ${t.op} ${t.value}: measured ${fmt(t.actual, 2)}${t.description ? ` (${t.description})` : ''}`);
+    lines.push(
+      `         ${t.passed ? 'ok  ' : 'MISS'} ${t.metric} ${t.op} ${t.value}: measured ${fmt(t.actual, 2)}${t.description ? ` (${t.description})` : ''}`,
+    );
   }
   if (c.metrics.requests > 0) {
-    lines.push(`         ${c.metrics.requests} operations, ${fmt(c.metrics.successRate, 2)}% ok, ${fmt(c.metrics.requestsPerSec)} ops/s over ${c.shards.length} shard(s)`);
+    lines.push(
+      `         ${c.metrics.requests} operations, ${fmt(c.metrics.successRate, 2)}% ok, ${fmt(c.metrics.requestsPerSec)} ops/s over ${c.shards.length} shard(s)`,
+    );
   }
   const named = [...Object.entries(c.metrics.counters), ...Object.entries(c.metrics.gauges)];
-  if (named.length > 0) lines.push(`         measured: ${named.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+  if (named.length > 0)
+    lines.push(`         measured: ${named.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
   const retried = c.shards.filter((s) => s.attempts.length > 1);
-  for (const s of retried) lines.push(`         shard ${s.shardId} ran ${s.attempts.length} times: ${s.attempts.map((a) => `#${a.attempt} ${a.agentId} (${a.status ?? 'running'})`).join(', ')}`);
+  for (const s of retried)
+    lines.push(
+      `         shard ${s.shardId} ran ${s.attempts.length} times: ${s.attempts.map((a) => `#${a.attempt} ${a.agentId} (${a.status ?? 'running'})`).join(', ')}`,
+    );
   return lines;
 }
 
@@ -32,8 +46,13 @@ function thermalBlock(report: RunReport): string[] {
   for (const suite of report.suites) {
     for (const c of suite.testCases) {
       for (const t of c.thermal) {
-        lines.push(`  ${c.id} on ${t.agentId}: sensor ${t.sensor} (${t.real ? 'real' : 'SCRIPTED — not a real temperature'}), peak ${fmt(t.peakCelsius)} °C, blocked ${fmt(t.blockedMs / 1000)} s, limits block >= ${t.blockCelsius} °C / resume <= ${t.resumeCelsius} °C`);
-        for (const e of t.events) lines.push(`    ${new Date(e.t).toISOString().slice(11, 23)}  ${e.type.padEnd(12)} ${fmt(e.celsius)} °C  ${e.detail}`);
+        lines.push(
+          `  ${c.id} on ${t.agentId}: sensor ${t.sensor} (${t.real ? 'real' : 'SCRIPTED — not a real temperature'}), peak ${fmt(t.peakCelsius)} °C, blocked ${fmt(t.blockedMs / 1000)} s, limits block >= ${t.blockCelsius} °C / resume <= ${t.resumeCelsius} °C`,
+        );
+        for (const e of t.events)
+          lines.push(
+            `    ${new Date(e.t).toISOString().slice(11, 23)}  ${e.type.padEnd(12)} ${fmt(e.celsius)} °C  ${e.detail}`,
+          );
         if (t.timeline.length > 0) {
           const min = 40;
           const max = Math.max(100, ...t.timeline.map((s) => s.celsius ?? 0));
@@ -41,8 +60,11 @@ function thermalBlock(report: RunReport): string[] {
           lines.push(`    timeline (one line per ${step} sample(s); # = temperature, B = blocked):`);
           for (let i = 0; i < t.timeline.length; i += step) {
             const s = t.timeline[i];
-            const width = s.celsius === null ? 0 : Math.round(((Math.max(min, s.celsius) - min) / (max - min)) * 40);
-            lines.push(`    ${new Date(s.t).toISOString().slice(11, 19)} ${fmt(s.celsius).padStart(5)} °C ${s.state === 'blocked' ? 'B' : ' '} ${'#'.repeat(width)}`);
+            const width =
+              s.celsius === null ? 0 : Math.round(((Math.max(min, s.celsius) - min) / (max - min)) * 40);
+            lines.push(
+              `    ${new Date(s.t).toISOString().slice(11, 19)} ${fmt(s.celsius).padStart(5)} °C ${s.state === 'blocked' ? 'B' : ' '} ${'#'.repeat(width)}`,
+            );
           }
         }
       }
@@ -61,9 +83,15 @@ export function renderTextReport(report: RunReport): string {
   for (const skip of report.selection.skipped) out.push(`skipped suite ${skip.suite}: ${skip.reason}`);
 
   out.push(rule('Overall statistics'));
-  out.push(`suites ${report.suites.length}, test cases ${s.testCases}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unfinished} unfinished`);
-  out.push(`success rate ${fmt(s.successRate)}% — ${s.grade}; ${s.requests} operations in total; exit code ${report.exitCode}`);
-  out.push(`agents: ${report.agents.map((a) => `${a.agentId} (${a.host}, ${a.cores} cores, ${a.threads} threads${a.lostAt ? `, LOST at ${a.lostAt}` : ''})`).join('; ') || 'none'}`);
+  out.push(
+    `suites ${report.suites.length}, test cases ${s.testCases}: ${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unfinished} unfinished`,
+  );
+  out.push(
+    `success rate ${fmt(s.successRate)}% — ${s.grade}; ${s.requests} operations in total; exit code ${report.exitCode}`,
+  );
+  out.push(
+    `agents: ${report.agents.map((a) => `${a.agentId} (${a.host}, ${a.cores} cores, ${a.threads} threads${a.lostAt ? `, LOST at ${a.lostAt}` : ''})`).join('; ') || 'none'}`,
+  );
 
   out.push(rule('Suite-by-suite breakdown'));
   for (const suite of report.suites) {
@@ -75,11 +103,18 @@ export function renderTextReport(report: RunReport): string {
   for (const suite of report.suites) {
     for (const c of suite.testCases) {
       if (c.metrics.requests === 0) continue;
-      out.push(`${c.id}: ${c.metrics.requests} ops, ${fmt(c.metrics.requestsPerSec)} ops/s, ${c.metrics.bytes} bytes`);
+      out.push(
+        `${c.id}: ${c.metrics.requests} ops, ${fmt(c.metrics.requestsPerSec)} ops/s, ${c.metrics.bytes} bytes`,
+      );
       out.push(`  merged   ${latencyLine(c.metrics.latency)}`);
-      for (const a of c.perAgent) out.push(`  ${a.agentId.padEnd(8)} ${a.requests} ops, ${fmt(a.requestsPerSec)} ops/s, ${latencyLine(a.latency)}`);
+      for (const a of c.perAgent)
+        out.push(
+          `  ${a.agentId.padEnd(8)} ${a.requests} ops, ${fmt(a.requestsPerSec)} ops/s, ${latencyLine(a.latency)}`,
+        );
       const o = c.metrics.outcomes;
-      out.push(`  outcomes 2xx ${o['2xx']}, 3xx ${o['3xx']}, 4xx ${o['4xx']}, 5xx ${o['5xx']}, timeout ${o.timeout}, conn_error ${o.conn_error}, other ${o.other}`);
+      out.push(
+        `  outcomes 2xx ${o['2xx']}, 3xx ${o['3xx']}, 4xx ${o['4xx']}, 5xx ${o['5xx']}, timeout ${o.timeout}, conn_error ${o.conn_error}, other ${o.other}`,
+      );
       if (c.maxStartSkewMs !== null) out.push(`  start skew across shards: max ${fmt(c.maxStartSkewMs)} ms`);
     }
   }
@@ -95,7 +130,8 @@ export function renderTextReport(report: RunReport): string {
   for (const f of report.failureAnalysis) out.push(`${f.caseId}: ${f.cause} — ${f.detail}`);
   for (const suite of report.suites) {
     for (const c of suite.testCases) {
-      if (c.verdict !== 'passed' && c.errors.length > 0) out.push(`  errors in ${c.id}: ${c.errors.map((e) => `${e.key} x${e.count}`).join(', ')}`);
+      if (c.verdict !== 'passed' && c.errors.length > 0)
+        out.push(`  errors in ${c.id}: ${c.errors.map((e) => `${e.key} x${e.count}`).join(', ')}`);
     }
   }
 
@@ -103,7 +139,10 @@ export function renderTextReport(report: RunReport): string {
   if (report.recommendations.length === 0) out.push('none: every judged threshold held');
   for (const r of report.recommendations) out.push(`- ${r}`);
   if (report.bus.rejectedMessages + report.bus.duplicateResults + report.bus.staleResults > 0) {
-    out.push('', `bus: ${report.bus.rejectedMessages} rejected message(s), ${report.bus.duplicateResults} duplicate and ${report.bus.staleResults} stale result(s) discarded`);
+    out.push(
+      '',
+      `bus: ${report.bus.rejectedMessages} rejected message(s), ${report.bus.duplicateResults} duplicate and ${report.bus.staleResults} stale result(s) discarded`,
+    );
   }
   return out.join('\n') + '\n';
 }

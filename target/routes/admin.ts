@@ -1,28 +1,29 @@
 /** Fault switches at run time, the state file's status, and the in-process restart. */
-import { z } from "zod";
-import { faultSwitchesSchema } from "../faultSwitches.js";
-import { ok, type Route } from "../router.js";
+import { z } from 'zod';
+import { faultSwitchesSchema } from '../faultSwitches.js';
+import { ok, type Route } from '../router.js';
 
 const faultChangesSchema = faultSwitchesSchema.partial();
-const restartRequestSchema = z.object({ corruptState: z.enum(["truncate", "garbage"]).optional() }).strict();
+const restartRequestSchema = z.object({ corruptState: z.enum(['truncate', 'garbage']).optional() }).strict();
 
 export const adminRoutes: Route[] = [
-  { method: "GET", path: "/admin/faults", control: true, handle: ({ runtime }) => ok({ ...runtime.faults }) },
+  { method: 'GET', path: '/admin/faults', control: true, handle: ({ runtime }) => ok({ ...runtime.faults }) },
   {
-    method: "POST",
-    path: "/admin/faults",
+    method: 'POST',
+    path: '/admin/faults',
     control: true,
     handle: async ({ body, runtime }) => ok(runtime.updateFaults(await body(faultChangesSchema))),
   },
   {
-    method: "GET",
-    path: "/admin/state",
+    method: 'GET',
+    path: '/admin/state',
     control: true,
-    handle: ({ runtime }) => ok({ lastLoad: runtime.lastLoad, lastSave: runtime.lastSave, savePending: runtime.savePending }),
+    handle: ({ runtime }) =>
+      ok({ lastLoad: runtime.lastLoad, lastSave: runtime.lastSave, savePending: runtime.savePending }),
   },
   {
-    method: "POST",
-    path: "/admin/restart",
+    method: 'POST',
+    path: '/admin/restart',
     control: true,
     async handle({ body, runtime }) {
       const { corruptState } = await body(restartRequestSchema, { optional: true });

@@ -1,17 +1,26 @@
 /** Liveness, Prometheus metrics and the request counts the cluster checks its report against. */
-import { METRICS_CONTENT_TYPE, renderMetrics } from "../metrics.js";
-import { ok, type Reply, type Route } from "../router.js";
+import { METRICS_CONTENT_TYPE, renderMetrics } from '../metrics.js';
+import { ok, type Reply, type Route } from '../router.js';
 
 const pong = (): Reply => ok({ ok: true });
 
 export const observabilityRoutes: Route[] = [
-  { method: "GET", path: "/", handle: pong },
-  { method: "GET", path: "/ping", handle: pong },
+  { method: 'GET', path: '/', handle: pong },
+  { method: 'GET', path: '/ping', handle: pong },
   {
-    method: "GET",
-    path: "/metrics",
+    method: 'GET',
+    path: '/metrics',
     control: true,
-    handle: ({ runtime }) => ({ status: 200, text: renderMetrics(runtime), contentType: METRICS_CONTENT_TYPE }),
+    handle: ({ runtime }) => ({
+      status: 200,
+      text: renderMetrics(runtime),
+      contentType: METRICS_CONTENT_TYPE,
+    }),
   },
-  { method: "GET", path: "/admin/stats", control: true, handle: ({ runtime }) => ok(runtime.stats.snapshot()) },
+  {
+    method: 'GET',
+    path: '/admin/stats',
+    control: true,
+    handle: ({ runtime }) => ok(runtime.stats.snapshot()),
+  },
 ];

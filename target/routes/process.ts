@@ -1,10 +1,10 @@
 /** POST /process: a prompt answered through the provider chain, within a session. */
-import { createHash } from "node:crypto";
-import { z } from "zod";
-import { contentEncodingSchema, decodeContent } from "../content.js";
-import { HttpError } from "../httpErrors.js";
-import { ok, type Route } from "../router.js";
-import { sessionIdSchema } from "../sessions.js";
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { contentEncodingSchema, decodeContent } from '../content.js';
+import { HttpError } from '../httpErrors.js';
+import { ok, type Route } from '../router.js';
+import { sessionIdSchema } from '../sessions.js';
 
 const MAX_FILES = 32;
 const MAX_PROMPT_CHARS = 100_000;
@@ -17,14 +17,18 @@ const processRequestSchema = z
     files: z
       .array(
         z
-          .object({ name: z.string().min(1).max(255), content: z.string(), encoding: contentEncodingSchema.default("utf8") })
+          .object({
+            name: z.string().min(1).max(255),
+            content: z.string(),
+            encoding: contentEncodingSchema.default('utf8'),
+          })
           .strict(),
       )
       .max(MAX_FILES)
       .default([]),
   })
   .strict();
-type AttachedFile = z.infer<typeof processRequestSchema>["files"][number];
+type AttachedFile = z.infer<typeof processRequestSchema>['files'][number];
 
 interface FileSummary {
   name: string;
@@ -34,8 +38,8 @@ interface FileSummary {
 
 export const processRoutes: Route[] = [
   {
-    method: "POST",
-    path: "/process",
+    method: 'POST',
+    path: '/process',
     async handle({ body, runtime }) {
       const request = await body(processRequestSchema, { large: true });
       const files = summarizeFiles(request.files, runtime.options.maxBodyBytes);
@@ -43,7 +47,7 @@ export const processRoutes: Route[] = [
       const use = sessions.use(request.sessionId);
       const result = await providers.serve();
       if (result.provider === null) {
-        throw new HttpError(503, "all_providers_failed", "every provider in the chain failed", {
+        throw new HttpError(503, 'all_providers_failed', 'every provider in the chain failed', {
           sessionId: use.session.id,
           attempts: result.attempts,
         });
@@ -65,23 +69,32 @@ export const processRoutes: Route[] = [
 
 /** Hashing every byte is the "large-file processing" the memory suite leans on. */
 function summarizeFiles(files: readonly AttachedFile[], maxBytes: number): FileSummary[] {
-  const decoded = files.map((file, index) => ({ name: file.name, data: decodeContent(file.content, file.encoding, `files.${index}`) }));
+  const decoded = files.map((file, index) => ({
+    name: file.name,
+    data: decodeContent(file.content, file.encoding, `files.${index}`),
+  }));
   const total = decoded.reduce((sum, file) => sum + file.data.length, 0);
   if (total > maxBytes) {
-    throw new HttpError(413, "files_too_large", `attached files total ${total} bytes, over the ${maxBytes} byte limit`, {
-      limitBytes: maxBytes,
-      bytes: total,
-    });
+    throw new HttpError(
+      413,
+      'files_too_large',
+      `attached files total ${total} bytes, over the ${maxBytes} byte limit`,
+      {
+        limitBytes: maxBytes,
+        bytes: total,
+      },
+    );
   }
   return decoded.map(({ name, data }) => ({
     name,
     bytes: data.length,
-    sha256: createHash("sha256").update(data).digest("hex"),
+    sha256: createHash('sha256').update(data).digest('hex'),
   }));
 }
 
 function answerText(provider: string, prompt: string, files: readonly FileSummary[]): string {
   const echoed = prompt.length > ECHOED_PROMPT_CHARS ? `${prompt.slice(0, ECHOED_PROMPT_CHARS)}…` : prompt;
-  const attached = files.length > 0 ? ` with ${files.length} file(s), ${files.reduce((s, f) => s + f.bytes, 0)} bytes` : "";
+  const attached =
+    files.length > 0 ? ` with ${files.length} file(s), ${files.reduce((s, f) => s + f.bytes, 0)} bytes` : '';
   return `[${provider}] reply to "${echoed}"${attached}`;
 }

@@ -1,43 +1,44 @@
 /** The provider chain, its health, and the admin switches that break or reorder it. */
-import { z } from "zod";
-import { providerNameSchema } from "../config.js";
-import { notFound } from "../httpErrors.js";
-import { modeFromRequest, providerStateRequestSchema } from "../providers.js";
-import { ok, type Route } from "../router.js";
+import { z } from 'zod';
+import { providerNameSchema } from '../config.js';
+import { notFound } from '../httpErrors.js';
+import { modeFromRequest, providerStateRequestSchema } from '../providers.js';
+import { ok, type Route } from '../router.js';
 
 const primaryRequestSchema = z.object({ provider: providerNameSchema }).strict();
 
 export const providerRoutes: Route[] = [
   {
-    method: "GET",
-    path: "/providers",
+    method: 'GET',
+    path: '/providers',
     handle({ runtime }) {
       const { providers } = runtime.state.config.current;
       return ok({ chain: providers.map((p) => p.name), providers });
     },
   },
   {
-    method: "GET",
-    path: "/providers/health",
+    method: 'GET',
+    path: '/providers/health',
     handle({ runtime }) {
       const providers = runtime.state.providers.health();
       return ok({ healthy: providers.some((p) => p.healthy), providers });
     },
   },
   {
-    method: "POST",
-    path: "/admin/providers/:name",
+    method: 'POST',
+    path: '/admin/providers/:name',
     control: true,
     async handle({ body, params, runtime }) {
       const request = await body(providerStateRequestSchema);
       const { providers } = runtime.state;
-      if (!providers.setMode(params.name, modeFromRequest(request, Date.now()))) throw unknownProvider(params.name);
+      if (!providers.setMode(params.name, modeFromRequest(request, Date.now())))
+        throw unknownProvider(params.name);
       return ok({ provider: providers.health().find((p) => p.name === params.name) });
     },
   },
   {
-    method: "POST",
-    path: "/admin/primary",
+    method: 'POST',
+    path: '/admin/primary',
     control: true,
     async handle({ body, runtime }) {
       const { provider } = await body(primaryRequestSchema);
@@ -49,5 +50,5 @@ export const providerRoutes: Route[] = [
 ];
 
 function unknownProvider(name: string): ReturnType<typeof notFound> {
-  return notFound("unknown_provider", `no provider named "${name}" is configured`);
+  return notFound('unknown_provider', `no provider named "${name}" is configured`);
 }

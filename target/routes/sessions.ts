@@ -1,12 +1,12 @@
 /** Session inspection, deletion, and deliberate corruption (for the session-corruption case). */
-import { HttpError, notFound } from "../httpErrors.js";
-import { ok, type Route, type RouteContext } from "../router.js";
-import { sessionIdSchema } from "../sessions.js";
+import { HttpError, notFound } from '../httpErrors.js';
+import { ok, type Route, type RouteContext } from '../router.js';
+import { sessionIdSchema } from '../sessions.js';
 
 export const sessionRoutes: Route[] = [
   {
-    method: "GET",
-    path: "/sessions",
+    method: 'GET',
+    path: '/sessions',
     handle({ runtime }) {
       const { sessions, config } = runtime.state;
       return ok({
@@ -19,8 +19,8 @@ export const sessionRoutes: Route[] = [
     },
   },
   {
-    method: "GET",
-    path: "/sessions/:id",
+    method: 'GET',
+    path: '/sessions/:id',
     handle(ctx) {
       const id = sessionIdParam(ctx);
       const session = ctx.runtime.state.sessions.get(id);
@@ -29,8 +29,8 @@ export const sessionRoutes: Route[] = [
     },
   },
   {
-    method: "DELETE",
-    path: "/sessions/:id",
+    method: 'DELETE',
+    path: '/sessions/:id',
     handle(ctx) {
       const id = sessionIdParam(ctx);
       if (!ctx.runtime.state.sessions.delete(id)) throw sessionNotFound(id);
@@ -38,8 +38,8 @@ export const sessionRoutes: Route[] = [
     },
   },
   {
-    method: "POST",
-    path: "/admin/sessions/:id/corrupt",
+    method: 'POST',
+    path: '/admin/sessions/:id/corrupt',
     control: true,
     handle(ctx) {
       const id = sessionIdParam(ctx);
@@ -51,10 +51,11 @@ export const sessionRoutes: Route[] = [
 
 function sessionIdParam({ params }: RouteContext): string {
   const parsed = sessionIdSchema.safeParse(params.id);
-  if (!parsed.success) throw new HttpError(400, "invalid_session_id", `session id: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new HttpError(400, 'invalid_session_id', `session id: ${parsed.error.issues[0]?.message}`);
   return parsed.data;
 }
 
 function sessionNotFound(id: string): HttpError {
-  return notFound("session_not_found", `no live session "${id}"`);
+  return notFound('session_not_found', `no live session "${id}"`);
 }

@@ -26,7 +26,6 @@ after(async () => {
   await nats.stop();
 });
 
-
 test('SIGKILL of an agent mid-shard: the shard runs again on another agent and is counted once', async () => {
   const victim = await startAgent(nats.url, 'victim');
   const survivor = await startAgent(nats.url, 'survivor');
@@ -40,14 +39,27 @@ test('SIGKILL of an agent mid-shard: the shard runs again on another agent and i
   const report = readJsonReport(dir);
   const c = report.suites[0].testCases[0];
   assert.equal(c.verdict, 'passed');
-  assert.ok(c.shards.every((s) => s.state === 'done'), 'every shard finished');
+  assert.ok(
+    c.shards.every((s) => s.state === 'done'),
+    'every shard finished',
+  );
   const rerun = c.shards.find((s) => s.attempts.some((a) => a.agentId === 'victim'));
   assert.ok(rerun, 'the victim had a shard');
   assert.equal(rerun.agentId, 'survivor', 'the victim shard was re-run on the survivor');
-  assert.deepEqual(rerun.attempts.map((a) => a.attempt), [1, 2]);
+  assert.deepEqual(
+    rerun.attempts.map((a) => a.attempt),
+    [1, 2],
+  );
   // Counted once: the merged total is exactly the sum of the one accepted result per shard.
-  assert.equal(c.metrics.requests, c.shards.reduce((s, x) => s + (x.requests ?? 0), 0));
-  assert.equal(c.perAgent.map((a) => a.agentId).join(), 'survivor', 'nothing from the dead attempt was counted');
+  assert.equal(
+    c.metrics.requests,
+    c.shards.reduce((s, x) => s + (x.requests ?? 0), 0),
+  );
+  assert.equal(
+    c.perAgent.map((a) => a.agentId).join(),
+    'survivor',
+    'nothing from the dead attempt was counted',
+  );
   assert.ok(target.total() > c.metrics.requests, 'the dead attempt did send requests that were not counted');
   const lost = report.agents.find((a) => a.agentId === 'victim');
   assert.ok(lost?.lostAt, 'the report names the lost agent');
@@ -72,10 +84,22 @@ test('a stalled agent whose shard was redelivered wakes up as a zombie: its late
   const c = report.suites[0].testCases[0];
   const redelivered = c.shards.find((s) => s.attempts.some((a) => a.agentId === 'zombie'))!;
   assert.equal(redelivered.agentId, 'healthy', 'the accepted attempt is the redelivery');
-  assert.deepEqual(redelivered.attempts.map((a) => [a.attempt, a.agentId]), [[1, 'zombie'], [2, 'healthy']]);
+  assert.deepEqual(
+    redelivered.attempts.map((a) => [a.attempt, a.agentId]),
+    [
+      [1, 'zombie'],
+      [2, 'healthy'],
+    ],
+  );
   assert.equal(c.perAgent.map((a) => a.agentId).join(), 'healthy', 'nothing the zombie measured was counted');
-  assert.equal(c.metrics.requests, c.shards.reduce((sum, s) => sum + (s.requests ?? 0), 0));
-  assert.ok(report.bus.staleResults >= 1, `the zombie's late result was seen and discarded: ${JSON.stringify(report.bus)}`);
+  assert.equal(
+    c.metrics.requests,
+    c.shards.reduce((sum, s) => sum + (s.requests ?? 0), 0),
+  );
+  assert.ok(
+    report.bus.staleResults >= 1,
+    `the zombie's late result was seen and discarded: ${JSON.stringify(report.bus)}`,
+  );
   await Promise.all([zombie.stop(), healthy.stop()]);
 });
 
@@ -92,8 +116,15 @@ test('an agent cut off from the coordinator stops sending requests within 5 s', 
   const cutAt = Date.now();
   await sleep(7000);
   const lateRequests = target.countSince(cutAt + 5000);
-  assert.equal(lateRequests, 0, `requests more than 5 s after the cut: ${lateRequests} (last at +${target.lastAt() - cutAt} ms)`);
-  assert.ok(target.countSince(cutAt) > 0, 'requests continued right after the cut, so the stop was the agent\'s doing');
+  assert.equal(
+    lateRequests,
+    0,
+    `requests more than 5 s after the cut: ${lateRequests} (last at +${target.lastAt() - cutAt} ms)`,
+  );
+  assert.ok(
+    target.countSince(cutAt) > 0,
+    "requests continued right after the cut, so the stop was the agent's doing",
+  );
   coordinator.child.kill('SIGKILL');
   await agent.stop();
 });

@@ -11,7 +11,13 @@ import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsS
 import { openAgentsBucket } from '../../shared/bus.js';
 import { SUBJECTS } from '../../shared/protocol.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
-import { FAST_CLUSTER, runCoordinator, startAgent, tempConfig, type RunningProcess } from '../helpers/processes.js';
+import {
+  FAST_CLUSTER,
+  runCoordinator,
+  startAgent,
+  tempConfig,
+  type RunningProcess,
+} from '../helpers/processes.js';
 
 let nats: RunningNatsServer;
 let target: CountingTarget;
@@ -29,22 +35,48 @@ after(async () => {
   await nats.stop();
 });
 
-
 test('a 3-agent run counts exactly the requests the target served', async () => {
   const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
   const served = target.total();
-  const run = await runCoordinator(['load', '--nats', nats.url, '--agents', '3', '--config', file, '--url', `${target.url}/hello`, '--connections', '9', '--requests', '4500', '--duration', '30s', '--reports-dir', dir]);
+  const run = await runCoordinator([
+    'load',
+    '--nats',
+    nats.url,
+    '--agents',
+    '3',
+    '--config',
+    file,
+    '--url',
+    `${target.url}/hello`,
+    '--connections',
+    '9',
+    '--requests',
+    '4500',
+    '--duration',
+    '30s',
+    '--reports-dir',
+    dir,
+  ]);
   assert.equal(run.code, 0, run.output);
   const report = readJsonReport(dir);
   const c = report.suites[0].testCases[0];
   assert.equal(c.metrics.requests, 4500);
   assert.equal(target.total() - served, c.metrics.requests, 'target count equals report total');
   assert.equal(c.shards.length, 3);
-  assert.deepEqual(c.shards.map((s) => s.load.connections), [3, 3, 3]);
+  assert.deepEqual(
+    c.shards.map((s) => s.load.connections),
+    [3, 3, 3],
+  );
   assert.deepEqual(new Set(c.shards.map((s) => s.agentId)), new Set(['t1', 't2', 't3']));
-  assert.equal(c.perAgent.reduce((s, a) => s + a.requests, 0), 4500);
+  assert.equal(
+    c.perAgent.reduce((s, a) => s + a.requests, 0),
+    4500,
+  );
   assert.equal(c.metrics.latency.count, 4500, 'merged histogram holds every request');
-  assert.ok(c.shards.every((s) => typeof s.startSkewMs === 'number'), 'each shard records its start skew');
+  assert.ok(
+    c.shards.every((s) => typeof s.startSkewMs === 'number'),
+    'each shard records its start skew',
+  );
   assert.match(run.stdout, /4500 requests/);
   assert.match(readTextReport(dir), /Performance metrics/);
 });
@@ -52,7 +84,12 @@ test('a 3-agent run counts exactly the requests the target served', async () => 
 test('agents survive garbage on the bus and still run the next job', async () => {
   const nc = await connect({ servers: nats.url });
   const js = jetstream(nc);
-  const garbage = [new Uint8Array([0xff, 0x00]), new TextEncoder().encode('{"kind":"shard.assign","protocol":99}'), new TextEncoder().encode('{"kind":"nope"}'), new Uint8Array(200_000)];
+  const garbage = [
+    new Uint8Array([0xff, 0x00]),
+    new TextEncoder().encode('{"kind":"shard.assign","protocol":99}'),
+    new TextEncoder().encode('{"kind":"nope"}'),
+    new Uint8Array(200_000),
+  ];
   for (const [i, data] of garbage.entries()) {
     await js.publish(SUBJECTS.shard('http', 'garbage', `g${i}`), data);
     nc.publish(SUBJECTS.lease('garbage'), data);
@@ -60,28 +97,84 @@ test('agents survive garbage on the bus and still run the next job', async () =>
   await nc.flush();
   await nc.close();
   const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
-  const run = await runCoordinator(['load', '--nats', nats.url, '--agents', '3', '--config', file, '--url', `${target.url}/`, '--connections', '3', '--requests', '300', '--reports-dir', dir]);
+  const run = await runCoordinator([
+    'load',
+    '--nats',
+    nats.url,
+    '--agents',
+    '3',
+    '--config',
+    file,
+    '--url',
+    `${target.url}/`,
+    '--connections',
+    '3',
+    '--requests',
+    '300',
+    '--reports-dir',
+    dir,
+  ]);
   assert.equal(run.code, 0, run.output);
   assert.equal(readJsonReport(dir).suites[0].testCases[0].metrics.requests, 300);
   for (const agent of agents) assert.equal(agent.child.exitCode, null, 'agent still running');
-  const rejections = agents.reduce((n, a) => n + (a.output().match(/rejected message on stampede\.work\.http\.garbage/g)?.length ?? 0), 0);
+  const rejections = agents.reduce(
+    (n, a) => n + (a.output().match(/rejected message on stampede\.work\.http\.garbage/g)?.length ?? 0),
+    0,
+  );
   assert.equal(rejections, garbage.length, 'every garbage shard was rejected (and logged) by some agent');
 });
 
-test('a shard aimed at a host outside the agents\' allowlist fails without sending load', async () => {
+test("a shard aimed at a host outside the agents' allowlist fails without sending load", async () => {
   const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
-  const run = await runCoordinator(['load', '--nats', nats.url, '--agents', '3', '--config', file, '--url', 'http://stampede-not-allowed.invalid/', '--connections', '3', '--requests', '30', '--reports-dir', dir]);
+  const run = await runCoordinator([
+    'load',
+    '--nats',
+    nats.url,
+    '--agents',
+    '3',
+    '--config',
+    file,
+    '--url',
+    'http://stampede-not-allowed.invalid/',
+    '--connections',
+    '3',
+    '--requests',
+    '30',
+    '--reports-dir',
+    dir,
+  ]);
   assert.equal(run.code, 1, run.output);
   const c = readJsonReport(dir).suites[0].testCases[0];
   assert.equal(c.verdict, 'failed');
-  assert.match(c.note ?? '', /target host stampede-not-allowed\.invalid is not on this agent's allowlist \(start it with --allow-target stampede-not-allowed\.invalid\)/);
+  assert.match(
+    c.note ?? '',
+    /target host stampede-not-allowed\.invalid is not on this agent's allowlist \(start it with --allow-target stampede-not-allowed\.invalid\)/,
+  );
   assert.equal(c.metrics.requests, 0);
 });
 
 test('--timeout stops the run, keeps what was measured and exits 3', async () => {
   const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
   const started = Date.now();
-  const run = await runCoordinator(['load', '--nats', nats.url, '--agents', '3', '--config', file, '--url', `${target.url}/`, '--connections', '3', '--duration', '60s', '--timeout', '3', '--reports-dir', dir]);
+  const run = await runCoordinator([
+    'load',
+    '--nats',
+    nats.url,
+    '--agents',
+    '3',
+    '--config',
+    file,
+    '--url',
+    `${target.url}/`,
+    '--connections',
+    '3',
+    '--duration',
+    '60s',
+    '--timeout',
+    '3',
+    '--reports-dir',
+    dir,
+  ]);
   assert.equal(run.code, 3, run.output);
   assert.ok(Date.now() - started < 30_000, 'stopped long before the 60 s duration');
   const report = readJsonReport(dir);
@@ -96,19 +189,41 @@ test('coordinator agents lists the live agents; an agent of another protocol ver
   const nc = await connect({ servers: nats.url });
   const kv = await openAgentsBucket(nc);
   const real = JSON.parse(new TextDecoder().decode((await kv.get('t1'))!.value));
-  await kv.put('future', JSON.stringify({ ...real, agentId: 'future', name: 'future', protocol: 2, heartbeatAt: Date.now() }));
+  await kv.put(
+    'future',
+    JSON.stringify({ ...real, agentId: 'future', name: 'future', protocol: 2, heartbeatAt: Date.now() }),
+  );
   await nc.close();
 
   const listing = await runCoordinator(['agents', '--nats', nats.url]);
   assert.equal(listing.code, 0, listing.output);
-  for (const id of ['t1', 't2', 't3']) assert.match(listing.stdout, new RegExp(`^${id}\\s+\\S+\\s+\\d+\\s+1\\s+[\\d.]+ GiB .*http\\s+1\\s+[\\d.]+ s ago`, 'm'));
+  for (const id of ['t1', 't2', 't3'])
+    assert.match(
+      listing.stdout,
+      new RegExp(`^${id}\\s+\\S+\\s+\\d+\\s+1\\s+[\\d.]+ GiB .*http\\s+1\\s+[\\d.]+ s ago`, 'm'),
+    );
   assert.match(listing.stdout, /^future .* 2 \(REFUSED\)/m);
   const json = await runCoordinator(['agents', '--nats', nats.url, '--json']);
   const agents = JSON.parse(json.stdout) as { agentId: string; cores: number; capabilities: string[] }[];
-  assert.deepEqual(agents.map((a) => a.agentId), ['future', 't1', 't2', 't3']);
+  assert.deepEqual(
+    agents.map((a) => a.agentId),
+    ['future', 't1', 't2', 't3'],
+  );
 
   const { dir, file } = tempConfig({ cluster: { ...FAST_CLUSTER, agentWaitMs: 2000 } });
-  const run = await runCoordinator(['load', '--nats', nats.url, '--agents', '4', '--config', file, '--url', `${target.url}/`, '--reports-dir', dir]);
+  const run = await runCoordinator([
+    'load',
+    '--nats',
+    nats.url,
+    '--agents',
+    '4',
+    '--config',
+    file,
+    '--url',
+    `${target.url}/`,
+    '--reports-dir',
+    dir,
+  ]);
   assert.equal(run.code, 3);
   assert.match(run.output, /agent future speaks protocol version 2, this coordinator 1: refused/);
   assert.match(run.output, /waited 2 s for 4 agent\(s\); 3 came \(t\d, t\d, t\d\)/);

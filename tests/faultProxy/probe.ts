@@ -1,9 +1,9 @@
 /** One HTTP request on a fresh connection, classified the way a load worker would count it. */
-import http from "node:http";
-import { startFaultProxy, type RunningFaultProxy } from "../../agent/faultProxy.js";
-import type { FaultSpec } from "../../shared/faults.js";
+import http from 'node:http';
+import { startFaultProxy, type RunningFaultProxy } from '../../agent/faultProxy.js';
+import type { FaultSpec } from '../../shared/faults.js';
 
-export type Outcome = "ok" | "reset" | "timeout" | "error";
+export type Outcome = 'ok' | 'reset' | 'timeout' | 'error';
 
 export interface ProbeResult {
   outcome: Outcome;
@@ -19,18 +19,21 @@ export interface ProbeOptions {
 
 export function probe(url: string, { timeoutMs = 5000, json }: ProbeOptions = {}): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const method = json === undefined ? "GET" : "POST";
-    const headers = json === undefined ? {} : { "content-type": "application/json" };
+    const method = json === undefined ? 'GET' : 'POST';
+    const headers = json === undefined ? {} : { 'content-type': 'application/json' };
     const req = http.request(url, { agent: false, method, headers }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ outcome: "ok", status: res.statusCode, body }));
-      res.on("error", () => resolve({ outcome: "reset" }));
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ outcome: 'ok', status: res.statusCode, body }));
+      res.on('error', () => resolve({ outcome: 'reset' }));
     });
-    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error("timed out"), { code: "PROBE_TIMEOUT" })));
-    req.on("error", (error: NodeJS.ErrnoException) => {
-      const outcome = error.code === "PROBE_TIMEOUT" ? "timeout" : error.code === "ECONNRESET" ? "reset" : "error";
+    req.setTimeout(timeoutMs, () =>
+      req.destroy(Object.assign(new Error('timed out'), { code: 'PROBE_TIMEOUT' })),
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      const outcome =
+        error.code === 'PROBE_TIMEOUT' ? 'timeout' : error.code === 'ECONNRESET' ? 'reset' : 'error';
       resolve({ outcome });
     });
     req.end(json === undefined ? undefined : JSON.stringify(json));
@@ -38,7 +41,12 @@ export function probe(url: string, { timeoutMs = 5000, json }: ProbeOptions = {}
 }
 
 /** Runs `count` probes, at most `concurrency` at a time, and returns outcomes in start order. */
-export async function probeMany(url: string, count: number, concurrency: number, timeoutMs?: number): Promise<Outcome[]> {
+export async function probeMany(
+  url: string,
+  count: number,
+  concurrency: number,
+  timeoutMs?: number,
+): Promise<Outcome[]> {
   const outcomes: Outcome[] = new Array(count);
   let next = 0;
   const lane = async (): Promise<void> => {
@@ -67,8 +75,13 @@ export async function until(condition: () => boolean, timeoutMs = 5000): Promise
 }
 
 /** Runs `body` with a fault proxy in front of 127.0.0.1:`upstreamPort`, closed afterwards. */
-export async function withProxy<T>(upstreamPort: number, faults: FaultSpec, body: (proxy: RunningFaultProxy) => Promise<T>, seed?: number): Promise<T> {
-  const proxy = await startFaultProxy({ upstream: { host: "127.0.0.1", port: upstreamPort }, faults, seed });
+export async function withProxy<T>(
+  upstreamPort: number,
+  faults: FaultSpec,
+  body: (proxy: RunningFaultProxy) => Promise<T>,
+  seed?: number,
+): Promise<T> {
+  const proxy = await startFaultProxy({ upstream: { host: '127.0.0.1', port: upstreamPort }, faults, seed });
   try {
     return await body(proxy);
   } finally {

@@ -23,7 +23,10 @@ export interface RunningProcess {
 }
 
 export function startProcess(script: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningProcess {
-  const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [script, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -35,7 +38,8 @@ export function startProcess(script: string, args: string[], env: NodeJS.Process
     async waitFor(pattern, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(output)) {
-        if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before printing ${pattern}:\n${output}`);
+        if (child.exitCode !== null)
+          throw new Error(`process exited (${child.exitCode}) before printing ${pattern}:\n${output}`);
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${output}`);
         await sleep(50);
       }
@@ -55,15 +59,35 @@ export function startProcess(script: string, args: string[], env: NodeJS.Process
   };
 }
 
-export async function startAgent(natsUrl: string, name: string, extra: string[] = []): Promise<RunningProcess> {
-  const agent = startProcess(AGENT_CLI, ['start', '--nats', natsUrl, '--name', name, '--threads', '1', ...extra]);
+export async function startAgent(
+  natsUrl: string,
+  name: string,
+  extra: string[] = [],
+): Promise<RunningProcess> {
+  const agent = startProcess(AGENT_CLI, [
+    'start',
+    '--nats',
+    natsUrl,
+    '--name',
+    name,
+    '--threads',
+    '1',
+    ...extra,
+  ]);
   await agent.waitFor(/ready: \d+ threads/);
   return agent;
 }
 
 /** Runs the coordinator CLI to the end and returns its exit code and output. */
-export async function runCoordinator(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 180_000): Promise<{ code: number | null; output: string; stdout: string }> {
-  const child = spawn(process.execPath, [COORDINATOR_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+export async function runCoordinator(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 180_000,
+): Promise<{ code: number | null; output: string; stdout: string }> {
+  const child = spawn(process.execPath, [COORDINATOR_CLI, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let output = '';
   let stdout = '';
   child.stdout!.on('data', (d: Buffer) => {
@@ -86,14 +110,21 @@ export function tempConfig(content: object): { dir: string; file: string } {
 }
 
 /** Cluster timings short enough for tests. */
-export const FAST_CLUSTER = { ackWaitMs: 3000, maxDeliver: 3, agentWaitMs: 15_000, leaseTimeoutMs: 2000, progressIntervalMs: 500 };
+export const FAST_CLUSTER = {
+  ackWaitMs: 3000,
+  maxDeliver: 3,
+  agentWaitMs: 15_000,
+  leaseTimeoutMs: 2000,
+  progressIntervalMs: 500,
+};
 
 /** Live processes carrying `marker` in their environment: whatever a command started, however deep. */
 export function processesMarked(marker: string): string[] {
   const found: string[] = [];
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (readFileSync(`/proc/${pid}/environ`, 'utf8').includes(marker)) found.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').includes(marker))
+        found.push(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
     } catch {
       // The process ended while we looked.
     }
@@ -105,9 +136,31 @@ export function processesMarked(marker: string): string[] {
  * A `coordinator load` in the background with the fast test timings, returned once all `agents`
  * shards are running and counting operations. Its reports go to `dir`.
  */
-export async function startBackgroundLoad(natsUrl: string, url: string, agents: number, connections: number, duration: string): Promise<{ coordinator: RunningProcess; dir: string }> {
+export async function startBackgroundLoad(
+  natsUrl: string,
+  url: string,
+  agents: number,
+  connections: number,
+  duration: string,
+): Promise<{ coordinator: RunningProcess; dir: string }> {
   const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
-  const coordinator = startProcess(COORDINATOR_CLI, ['load', '--nats', natsUrl, '--agents', String(agents), '--config', file, '--url', url, '--connections', String(connections), '--duration', duration, '--reports-dir', dir]);
+  const coordinator = startProcess(COORDINATOR_CLI, [
+    'load',
+    '--nats',
+    natsUrl,
+    '--agents',
+    String(agents),
+    '--config',
+    file,
+    '--url',
+    url,
+    '--connections',
+    String(connections),
+    '--duration',
+    duration,
+    '--reports-dir',
+    dir,
+  ]);
   try {
     await coordinator.waitFor(new RegExp(`shards done, ${agents} running, [1-9]\\d* ops`), 30_000);
   } catch (error) {

@@ -15,15 +15,21 @@ const SHORT: SuiteOverrides = {
 test('concurrency: every case passes against the healthy reference target', async () => {
   const run = await runSuite('concurrency', SHORT);
   assertAllPassed(run);
-  assert.ok(caseOf(run, 'concurrency.provider_cascade_failures').metrics.counters.fallbackAnswers > 0, 'answers came from the fallback providers');
+  assert.ok(
+    caseOf(run, 'concurrency.provider_cascade_failures').metrics.counters.fallbackAnswers > 0,
+    'answers came from the fallback providers',
+  );
 });
 
 test('concurrency: slowness, a broken session cap and an exhausted chain are each caught and named', async () => {
-  await withFaultyTarget(['--slow-ms', '1200', '--no-session-cleanup', '--provider-fail-rate', 'local=1'], async (url) => {
-    const run = await runSuite('concurrency', SHORT, { target: url });
-    assertFailedWith(run, 'concurrency.high_concurrent_requests', 'slow responses');
-    assertFailedWith(run, 'concurrency.session_overflow', 'session cap broken');
-    assertFailedWith(run, 'concurrency.provider_cascade_failures', 'provider chain exhausted');
-    assert.ok(caseOf(run, 'concurrency.session_overflow').metrics.gauges.liveSessions > 100);
-  });
+  await withFaultyTarget(
+    ['--slow-ms', '1200', '--no-session-cleanup', '--provider-fail-rate', 'local=1'],
+    async (url) => {
+      const run = await runSuite('concurrency', SHORT, { target: url });
+      assertFailedWith(run, 'concurrency.high_concurrent_requests', 'slow responses');
+      assertFailedWith(run, 'concurrency.session_overflow', 'session cap broken');
+      assertFailedWith(run, 'concurrency.provider_cascade_failures', 'provider chain exhausted');
+      assert.ok(caseOf(run, 'concurrency.session_overflow').metrics.gauges.liveSessions > 100);
+    },
+  );
 });

@@ -18,13 +18,19 @@ const CASES = ['edges.malformed_input_stress', 'edges.resource_exhaustion', 'edg
 test('edges: every case passes against the healthy reference target', async () => {
   const run = await runSuite('edges', SHORT);
   assertAllPassed(run);
-  assert.ok(caseOf(run, 'edges.malformed_input_stress').metrics.gauges.kinds >= 15, 'at least 15 malformed kinds');
+  assert.ok(
+    caseOf(run, 'edges.malformed_input_stress').metrics.gauges.kinds >= 15,
+    'at least 15 malformed kinds',
+  );
 });
 
 test('edges: a target that crashes on malformed input is caught by every case', async () => {
   await withSupervisedTarget(['--crash-on-malformed'], 1500, async (target) => {
     const run = await runSuite('edges', SHORT, { target: target.url });
     for (const id of CASES) assertFailedWith(run, id, 'target crashed');
-    assert.ok(target.crashes() >= CASES.length, `each case crashed the target itself (${target.crashes()} crashes)`);
+    assert.ok(
+      target.crashes() >= CASES.length,
+      `each case crashed the target itself (${target.crashes()} crashes)`,
+    );
   });
 });

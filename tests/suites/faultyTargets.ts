@@ -13,7 +13,10 @@ import { spawnTarget, type ChildTarget } from '../target/childTarget.js';
 const CLI = fileURLToPath(new URL('../../target/cli.js', import.meta.url));
 const START_TIMEOUT_MS = 10_000;
 
-export async function withFaultyTarget<T>(args: readonly string[], body: (url: string) => Promise<T>): Promise<T> {
+export async function withFaultyTarget<T>(
+  args: readonly string[],
+  body: (url: string) => Promise<T>,
+): Promise<T> {
   const target: ChildTarget = await spawnTarget(args);
   try {
     return await body(target.url);
@@ -33,12 +36,15 @@ async function freePort(): Promise<number> {
 }
 
 async function startOn(port: number, args: readonly string[]): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLI, '--port', String(port), ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [CLI, '--port', String(port), ...args], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let out = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (!out.includes('listening on')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`supervised target did not start (exit ${child.exitCode})`);
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`supervised target did not start (exit ${child.exitCode})`);
     await sleep(20);
   }
   return child;
@@ -54,7 +60,11 @@ export interface SupervisedTarget {
  * A target restarted on the same port `restartDelayMs` after each exit. The delay is longer than a
  * case needs to see the target gone, and the next case waits for it to be back (awaitAlive).
  */
-export async function withSupervisedTarget<T>(args: readonly string[], restartDelayMs: number, body: (target: SupervisedTarget) => Promise<T>): Promise<T> {
+export async function withSupervisedTarget<T>(
+  args: readonly string[],
+  restartDelayMs: number,
+  body: (target: SupervisedTarget) => Promise<T>,
+): Promise<T> {
   const port = await freePort();
   let crashes = 0;
   let stopping = false;

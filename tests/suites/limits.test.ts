@@ -44,7 +44,11 @@ test('limits: a target that crashes on malformed input fails the config and sess
 test('limits: failing providers and a slow target fail switching, tools and recovery for their reasons', async () => {
   const failAll = ['primary', 'secondary', 'local'].flatMap((p) => ['--provider-fail-rate', `${p}=1`]);
   // Every non-admin request waits 1.1 s here: the cases not under test run a single operation.
-  const slowRun: SuiteOverrides = { ...SHORT, config_edge_cases: { load: { requests: 1 } }, session_boundaries: { load: { requests: 1 } } };
+  const slowRun: SuiteOverrides = {
+    ...SHORT,
+    config_edge_cases: { load: { requests: 1 } },
+    session_boundaries: { load: { requests: 1 } },
+  };
   await withFaultyTarget([...failAll, '--slow-ms', '1100'], async (url) => {
     const run = await runSuite('limits', slowRun, { target: url });
     assertFailedWith(run, 'limits.provider_switching', 'provider chain exhausted');
@@ -64,12 +68,20 @@ test('limits: cases needing admin hooks are skipped, with the reason, against a 
   const server = http.createServer((req, res) => {
     req.resume();
     const body = req.method === 'GET' ? routes[req.url ?? ''] : undefined;
-    res.writeHead(body ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(body ?? { error: 'not_found' }));
+    res
+      .writeHead(body ? 200 : 404, { 'content-type': 'application/json' })
+      .end(JSON.stringify(body ?? { error: 'not_found' }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const run = await runSuite('limits', SHORT, { target: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
-    for (const [id, hook] of [['limits.provider_switching', '/admin/primary'], ['limits.session_boundaries', '/admin/sessions/'], ['limits.system_recovery', '/admin/restart']]) {
+    const run = await runSuite('limits', SHORT, {
+      target: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    });
+    for (const [id, hook] of [
+      ['limits.provider_switching', '/admin/primary'],
+      ['limits.session_boundaries', '/admin/sessions/'],
+      ['limits.system_recovery', '/admin/restart'],
+    ]) {
       const c = caseOf(run, id);
       assert.equal(c.verdict, 'skipped', `${id}: ${c.verdict} ${c.note}`);
       assert.match(c.note ?? '', new RegExp(`target has no admin hook POST ${hook}.*HTTP 404`));

@@ -18,29 +18,47 @@ const SHORT: SuiteOverrides = {
 test('memory: every case passes against the healthy reference target', async () => {
   const run = await runSuite('memory', SHORT);
   assertAllPassed(run);
-  assert.equal(caseOf(run, 'memory.large_file_processing').metrics.gauges.largestHandledBytes, 10 * 1024 * 1024);
+  assert.equal(
+    caseOf(run, 'memory.large_file_processing').metrics.gauges.largestHandledBytes,
+    10 * 1024 * 1024,
+  );
 });
 
 test('memory: a leak and a too-small input limit are caught and named', async () => {
-  await withFaultyTarget(['--leak-bytes-per-request', '131072', '--max-body-bytes', String(4 * 1024 * 1024)], async (url) => {
-    const run = await runSuite('memory', SHORT, { target: url });
-    assertFailedWith(run, 'memory.large_file_processing', 'large inputs not handled');
-    assertFailedWith(run, 'memory.memory_leak_prevention', 'memory trend');
-    assert.equal(caseOf(run, 'memory.resource_exhaustion').verdict, 'passed', 'inputs past the (smaller) limit are still refused gracefully');
-  });
+  await withFaultyTarget(
+    ['--leak-bytes-per-request', '131072', '--max-body-bytes', String(4 * 1024 * 1024)],
+    async (url) => {
+      const run = await runSuite('memory', SHORT, { target: url });
+      assertFailedWith(run, 'memory.large_file_processing', 'large inputs not handled');
+      assertFailedWith(run, 'memory.memory_leak_prevention', 'memory trend');
+      assert.equal(
+        caseOf(run, 'memory.resource_exhaustion').verdict,
+        'passed',
+        'inputs past the (smaller) limit are still refused gracefully',
+      );
+    },
+  );
 });
 
 test('memory: a target that crashes on an oversized input fails resource_exhaustion as crashed', async () => {
   await withFaultyTarget(['--crash-on-malformed'], async (url) => {
     const run = await runSuite('memory', SHORT, { target: url });
     assertFailedWith(run, 'memory.resource_exhaustion', 'target crashed');
-    assert.equal(caseOf(run, 'memory.large_file_processing').verdict, 'passed', 'inputs within the limit do not crash it');
+    assert.equal(
+      caseOf(run, 'memory.large_file_processing').verdict,
+      'passed',
+      'inputs within the limit do not crash it',
+    );
   });
 });
 
-test('memory: STRESS_TEST_MEMORY_LIMIT bounds the target\'s resident memory in every memory case', async () => {
+test("memory: STRESS_TEST_MEMORY_LIMIT bounds the target's resident memory in every memory case", async () => {
   const run = await runSuite('memory', SHORT, { env: { STRESS_TEST_MEMORY_LIMIT: '40MB' } });
-  for (const id of ['memory.large_file_processing', 'memory.memory_leak_prevention', 'memory.resource_exhaustion']) {
+  for (const id of [
+    'memory.large_file_processing',
+    'memory.memory_leak_prevention',
+    'memory.resource_exhaustion',
+  ]) {
     const limit = caseOf(run, id).thresholds.find((t) => t.metric === 'gauge.peakRssBytes');
     assert.equal(limit?.value, 40 * 1024 * 1024, `${id} is judged by the limit from the environment`);
     assertFailedWith(run, id, 'memory limit exceeded');

@@ -29,19 +29,43 @@ function paramsOnly(params: Record<string, unknown>): ScenarioContext {
 }
 
 const BAD_PARAMS: [scenario: string, params: Record<string, unknown>, message: RegExp][] = [
-  ['large_files', { sizesBytes: [1024, -1] }, /param "sizesBytes": expected a non-empty list of integers from 1 to \d+, got \[1024,-1\]/],
+  [
+    'large_files',
+    { sizesBytes: [1024, -1] },
+    /param "sizesBytes": expected a non-empty list of integers from 1 to \d+, got \[1024,-1\]/,
+  ],
   ['large_files', { sizesBytes: 'big' }, /param "sizesBytes"/],
   ['memory_leak', { path: 'process' }, /param "path": expected a path starting with "\/", got "process"/],
-  ['oversized_inputs', { factors: [0.5] }, /param "factors": expected a non-empty list of numbers from 1.001 to 20/],
+  [
+    'oversized_inputs',
+    { factors: [0.5] },
+    /param "factors": expected a non-empty list of numbers from 1.001 to 20/,
+  ],
   ['timeout_cascade', { slowAt: [2] }, /param "slowAt": expected a non-empty list of numbers from 0 to 1/],
   ['provider_cascade', { failAt: [] }, /param "failAt"/],
-  ['health_oscillation', { flapPeriodsMs: [5] }, /param "flapPeriodsMs": expected a non-empty list of integers from 10/],
-  ['malformed_inputs', { kinds: ['invalid_json', 'no_such_kind'] }, /param "kinds": expected a non-empty list drawn from invalid_json, /],
-  ['connection_exhaustion', { heldConnections: 1.5 }, /param "heldConnections": expected an integer from 0 to 10000, got 1.5/],
+  [
+    'health_oscillation',
+    { flapPeriodsMs: [5] },
+    /param "flapPeriodsMs": expected a non-empty list of integers from 10/,
+  ],
+  [
+    'malformed_inputs',
+    { kinds: ['invalid_json', 'no_such_kind'] },
+    /param "kinds": expected a non-empty list drawn from invalid_json, /,
+  ],
+  [
+    'connection_exhaustion',
+    { heldConnections: 1.5 },
+    /param "heldConnections": expected an integer from 0 to 10000, got 1.5/,
+  ],
   ['provider_switching', { switchIntervalMs: 0 }, /param "switchIntervalMs": expected an integer from 1/],
   ['tool_registry', { hashIterations: 'many' }, /param "hashIterations": expected an integer/],
   ['http', { method: 'FETCH' }, /param "method": expected one of GET, POST/],
-  ['http', { requestTimeoutMs: -5 }, /param "requestTimeoutMs": expected an integer from 1 to 600000, got -5/],
+  [
+    'http',
+    { requestTimeoutMs: -5 },
+    /param "requestTimeoutMs": expected an integer from 1 to 600000, got -5/,
+  ],
 ];
 
 test('a bad scenario parameter is an error naming the parameter and what was expected', async () => {

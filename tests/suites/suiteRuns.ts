@@ -26,12 +26,27 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export async function runSuite(suite: string, overrides: SuiteOverrides, { target, env = {} }: RunOptions = {}): Promise<SuiteRun> {
+export async function runSuite(
+  suite: string,
+  overrides: SuiteOverrides,
+  { target, env = {} }: RunOptions = {},
+): Promise<SuiteRun> {
   const { file } = tempConfig({ cluster: FAST_CLUSTER, suites: { [suite]: overrides } });
   const reportsDir = mkdtempSync(path.join(os.tmpdir(), `stampede-${suite}-`));
-  const args = ['run', '--suite', suite, '--config', file, '--reports-dir', reportsDir, ...(target ? ['--target', target] : [])];
+  const args = [
+    'run',
+    '--suite',
+    suite,
+    '--config',
+    file,
+    '--reports-dir',
+    reportsDir,
+    ...(target ? ['--target', target] : []),
+  ];
   const { code, output } = await runCoordinator(args, env, RUN_TIMEOUT_MS);
-  const json = readdirSync(reportsDir).find((f) => f.startsWith('stress_test_results_') && f.endsWith('.json'));
+  const json = readdirSync(reportsDir).find(
+    (f) => f.startsWith('stress_test_results_') && f.endsWith('.json'),
+  );
   assert.ok(json, `no JSON report (exit ${code}):\n${output}`);
   return { code, output, report: JSON.parse(readFileSync(path.join(reportsDir, json), 'utf8')) as RunReport };
 }

@@ -1,15 +1,14 @@
-import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { request } from "undici";
-import { startTarget } from "../../target/server.js";
-import { spawnTarget } from "./childTarget.js";
-import { TargetClient, withTarget, type Answer } from "./http.js";
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { request } from 'undici';
+import { startTarget } from '../../target/server.js';
+import { spawnTarget } from './childTarget.js';
+import { TargetClient, withTarget, type Answer } from './http.js';
 
 const MiB = 1024 * 1024;
 
-
 function metric(metricsText: string, name: string): number {
-  const line = metricsText.split("\n").find((l) => l.startsWith(`${name} `));
+  const line = metricsText.split('\n').find((l) => l.startsWith(`${name} `));
   assert.ok(line, `no metric ${name}`);
   return Number(line.slice(name.length + 1));
 }
@@ -19,25 +18,28 @@ function firstToAnswer(requests: Record<string, Promise<Answer>>): Promise<strin
   return Promise.race(Object.entries(requests).map(([label, answer]) => answer.then(() => label)));
 }
 
-describe("--leak-bytes-per-request", () => {
-  it("shows in /metrics RSS, and only with the switch on", async () => {
+describe('--leak-bytes-per-request', () => {
+  it('shows in /metrics RSS, and only with the switch on', async () => {
     const rssGrowth = async (args: string[]): Promise<{ rss: number; leaked: number }> => {
       const child = await spawnTarget(args);
       const api = new TargetClient(child.url);
       try {
-        const before = metric((await api.get("/metrics")).text, "process_resident_memory_bytes");
-        for (let i = 0; i < 64; i++) assert.equal((await api.get("/ping")).status, 200);
-        const after = (await api.get("/metrics")).text;
+        const before = metric((await api.get('/metrics')).text, 'process_resident_memory_bytes');
+        for (let i = 0; i < 64; i++) assert.equal((await api.get('/ping')).status, 200);
+        const after = (await api.get('/metrics')).text;
         return {
-          rss: metric(after, "process_resident_memory_bytes") - before,
-          leaked: metric(after, "stampede_target_leaked_bytes"),
+          rss: metric(after, 'process_resident_memory_bytes') - before,
+          leaked: metric(after, 'stampede_target_leaked_bytes'),
         };
       } finally {
         await api.close();
         await child.stop();
       }
     };
-    const [leaking, healthy] = await Promise.all([rssGrowth(["--leak-bytes-per-request", String(MiB)]), rssGrowth([])]);
+    const [leaking, healthy] = await Promise.all([
+      rssGrowth(['--leak-bytes-per-request', String(MiB)]),
+      rssGrowth([]),
+    ]);
     assert.equal(leaking.leaked, 64 * MiB);
     assert.ok(leaking.rss >= 48 * MiB, `RSS grew only ${leaking.rss} bytes`);
     assert.equal(healthy.leaked, 0);
@@ -45,37 +47,37 @@ describe("--leak-bytes-per-request", () => {
   });
 });
 
-describe("--no-session-cleanup", () => {
-  it("lets the live count pass the cap, and cleanup comes back when switched off", async () => {
+describe('--no-session-cleanup', () => {
+  it('lets the live count pass the cap, and cleanup comes back when switched off', async () => {
     await withTarget({ maxSessions: 5, noSessionCleanup: true }, async (api) => {
-      for (let i = 0; i < 12; i++) await api.post("/process", { prompt: "x" });
-      const sessions = (await api.get("/sessions")).json;
+      for (let i = 0; i < 12; i++) await api.post('/process', { prompt: 'x' });
+      const sessions = (await api.get('/sessions')).json;
       assert.equal(sessions.live, 12);
       assert.equal(sessions.cleanup, false);
-      assert.equal(metric((await api.get("/metrics")).text, "stampede_target_sessions_live"), 12);
-      await api.post("/admin/faults", { noSessionCleanup: false });
-      assert.equal((await api.get("/sessions")).json.live, 5);
+      assert.equal(metric((await api.get('/metrics')).text, 'stampede_target_sessions_live'), 12);
+      await api.post('/admin/faults', { noSessionCleanup: false });
+      assert.equal((await api.get('/sessions')).json.live, 5);
     });
   });
 
-  it("keeps the count at the cap without the switch", async () => {
+  it('keeps the count at the cap without the switch', async () => {
     await withTarget({ maxSessions: 5 }, async (api) => {
-      for (let i = 0; i < 12; i++) await api.post("/process", { prompt: "x" });
-      assert.equal((await api.get("/sessions")).json.live, 5);
+      for (let i = 0; i < 12; i++) await api.post('/process', { prompt: 'x' });
+      assert.equal((await api.get('/sessions')).json.live, 5);
     });
   });
 });
 
-describe("--crash-on-malformed", () => {
-  it("answers good requests, then dies on the first malformed one", async () => {
-    const child = await spawnTarget(["--crash-on-malformed"]);
+describe('--crash-on-malformed', () => {
+  it('answers good requests, then dies on the first malformed one', async () => {
+    const child = await spawnTarget(['--crash-on-malformed']);
     const api = new TargetClient(child.url);
     try {
-      assert.equal((await api.post("/process", { prompt: "fine" })).status, 200);
+      assert.equal((await api.post('/process', { prompt: 'fine' })).status, 200);
       const malformed = request(`${child.url}/process`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: "{not json",
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{not json',
       });
       await assert.rejects(malformed);
       const { code } = await child.exited;
@@ -87,15 +89,21 @@ describe("--crash-on-malformed", () => {
     }
   });
 
-  it("can be switched on at run time", async () => {
+  it('can be switched on at run time', async () => {
     const child = await spawnTarget([]);
     try {
       await request(`${child.url}/admin/faults`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ crashOnMalformed: true }),
       }).then((r) => r.body.dump());
-      await assert.rejects(request(`${child.url}/config`, { method: "POST", headers: { "content-type": "text/plain" }, body: "x" }));
+      await assert.rejects(
+        request(`${child.url}/config`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: 'x',
+        }),
+      );
       assert.equal((await child.exited).code, 70);
     } finally {
       await child.stop();
@@ -103,47 +111,60 @@ describe("--crash-on-malformed", () => {
   });
 });
 
-describe("--provider-fail-rate", () => {
-  it("makes every answer come from the fallback at rate 1", async () => {
+describe('--provider-fail-rate', () => {
+  it('makes every answer come from the fallback at rate 1', async () => {
     await withTarget({ providerFailRates: { primary: 1 } }, async (api) => {
-      const answers = await Promise.all(Array.from({ length: 20 }, () => api.post("/process", { prompt: "x" })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => api.post('/process', { prompt: 'x' })),
+      );
       for (const answer of answers) {
-        assert.equal(answer.json.provider, "secondary");
-        assert.deepEqual(answer.json.attempts.map((a: { outcome: string }) => a.outcome), ["failed", "ok"]);
+        assert.equal(answer.json.provider, 'secondary');
+        assert.deepEqual(
+          answer.json.attempts.map((a: { outcome: string }) => a.outcome),
+          ['failed', 'ok'],
+        );
       }
-      const health = (await api.get("/providers/health")).json.providers[0];
+      const health = (await api.get('/providers/health')).json.providers[0];
       assert.equal(health.failRate, 1);
       assert.equal(health.calls.failed, 20);
     });
   });
 
-  it("splits answers between primary and fallback at rate 0.5", async () => {
+  it('splits answers between primary and fallback at rate 0.5', async () => {
     await withTarget({ providerFailRates: { primary: 0.5 } }, async (api) => {
-      const answers = await Promise.all(Array.from({ length: 200 }, () => api.post("/process", { prompt: "x" })));
-      const bySecondary = answers.filter((a) => a.json.provider === "secondary").length;
+      const answers = await Promise.all(
+        Array.from({ length: 200 }, () => api.post('/process', { prompt: 'x' })),
+      );
+      const bySecondary = answers.filter((a) => a.json.provider === 'secondary').length;
       assert.ok(bySecondary > 60 && bySecondary < 140, `${bySecondary} of 200 fell back`);
-      assert.equal(answers.filter((a) => a.json.provider === "primary").length, 200 - bySecondary);
+      assert.equal(answers.filter((a) => a.json.provider === 'primary').length, 200 - bySecondary);
     });
   });
 });
 
-describe("--slow-ms", () => {
-  it("delays every non-admin request, and a normal target answers first", async () => {
+describe('--slow-ms', () => {
+  it('delays every non-admin request, and a normal target answers first', async () => {
     const slow = await startTarget({ slowMs: 500, log: () => undefined });
     const normal = await startTarget({ log: () => undefined });
     const slowApi = new TargetClient(slow.url);
     const normalApi = new TargetClient(normal.url);
     try {
       const started = Date.now();
-      const slowPing = slowApi.get("/ping");
-      const first = await firstToAnswer({ normal: normalApi.get("/ping"), slow: slowPing });
-      assert.equal(first, "normal");
+      const slowPing = slowApi.get('/ping');
+      const first = await firstToAnswer({ normal: normalApi.get('/ping'), slow: slowPing });
+      assert.equal(first, 'normal');
       await slowPing;
-      assert.ok(Date.now() - started >= 495, "the slow target answered early");
+      assert.ok(Date.now() - started >= 495, 'the slow target answered early');
       // Admin routes stay fast, so a slowed target can still be steered.
-      assert.equal(await firstToAnswer({ admin: slowApi.get("/admin/faults"), ping: slowApi.get("/ping") }), "admin");
-      await slowApi.post("/admin/faults", { slowMs: 0 });
-      assert.equal(await firstToAnswer({ unslowed: slowApi.get("/ping"), normal: sleepThen(500, normalApi) }), "unslowed");
+      assert.equal(
+        await firstToAnswer({ admin: slowApi.get('/admin/faults'), ping: slowApi.get('/ping') }),
+        'admin',
+      );
+      await slowApi.post('/admin/faults', { slowMs: 0 });
+      assert.equal(
+        await firstToAnswer({ unslowed: slowApi.get('/ping'), normal: sleepThen(500, normalApi) }),
+        'unslowed',
+      );
     } finally {
       await Promise.all([slowApi.close(), normalApi.close()]);
       await Promise.all([slow.close(), normal.close()]);
@@ -153,5 +174,5 @@ describe("--slow-ms", () => {
 
 async function sleepThen(ms: number, api: TargetClient): Promise<Answer> {
   await new Promise((resolve) => setTimeout(resolve, ms));
-  return api.get("/ping");
+  return api.get('/ping');
 }

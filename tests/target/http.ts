@@ -1,13 +1,14 @@
-import { after, before } from "node:test";
-import { startTarget, type RunningTarget, type TargetOptions } from "../../target/server.js";
+import { after, before } from 'node:test';
+import { startTarget, type RunningTarget, type TargetOptions } from '../../target/server.js';
 /** A small JSON client for the target tests, on its own undici Agent so each file closes its sockets. */
-import { Agent, request } from "undici";
+import { Agent, request } from 'undici';
 
 export interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
   /** Parsed body when it is JSON; tests read fields off it freely. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read fields of the parsed JSON freely
   json: any;
 }
 
@@ -23,22 +24,22 @@ export class TargetClient {
   constructor(readonly baseUrl: string) {}
 
   get(path: string): Promise<Answer> {
-    return this.send("GET", path);
+    return this.send('GET', path);
   }
 
   delete(path: string): Promise<Answer> {
-    return this.send("DELETE", path);
+    return this.send('DELETE', path);
   }
 
   post(path: string, body?: unknown): Promise<Answer> {
     return body === undefined
-      ? this.send("POST", path)
-      : this.send("POST", path, { body: JSON.stringify(body), contentType: "application/json" });
+      ? this.send('POST', path)
+      : this.send('POST', path, { body: JSON.stringify(body), contentType: 'application/json' });
   }
 
-  async send(method: "GET" | "POST" | "DELETE" | "PUT", path: string, raw?: RawBody): Promise<Answer> {
+  async send(method: 'GET' | 'POST' | 'DELETE' | 'PUT', path: string, raw?: RawBody): Promise<Answer> {
     const headers: Record<string, string> = { ...raw?.headers };
-    if (raw?.contentType) headers["content-type"] = raw.contentType;
+    if (raw?.contentType) headers['content-type'] = raw.contentType;
     const response = await request(`${this.baseUrl}${path}`, {
       method,
       headers,
@@ -46,8 +47,13 @@ export class TargetClient {
       dispatcher: this.agent,
     });
     const text = await response.body.text();
-    const isJson = String(response.headers["content-type"] ?? "").startsWith("application/json");
-    return { status: response.statusCode, headers: response.headers, text, json: isJson ? JSON.parse(text) : undefined };
+    const isJson = String(response.headers['content-type'] ?? '').startsWith('application/json');
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      text,
+      json: isJson ? JSON.parse(text) : undefined,
+    };
   }
 
   close(): Promise<void> {
@@ -56,7 +62,10 @@ export class TargetClient {
 }
 
 /** Starts one target for the whole test file and hands it over, with a client, before the tests run. */
-export function hookTarget(options: Partial<TargetOptions>, use: (target: RunningTarget, api: TargetClient) => void): void {
+export function hookTarget(
+  options: Partial<TargetOptions>,
+  use: (target: RunningTarget, api: TargetClient) => void,
+): void {
   let target: RunningTarget;
   let api: TargetClient;
   before(async () => {
@@ -71,7 +80,10 @@ export function hookTarget(options: Partial<TargetOptions>, use: (target: Runnin
 }
 
 /** Runs `body` against a target of its own, then stops it; returns the lines the target logged. */
-export async function withTarget(options: Partial<TargetOptions>, body: (api: TargetClient) => Promise<void>): Promise<string[]> {
+export async function withTarget(
+  options: Partial<TargetOptions>,
+  body: (api: TargetClient) => Promise<void>,
+): Promise<string[]> {
   const lines: string[] = [];
   const target = await startTarget({ log: (line) => lines.push(line), ...options });
   const api = new TargetClient(target.url);

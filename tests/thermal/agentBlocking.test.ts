@@ -10,7 +10,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
-import { COORDINATOR_CLI, FAST_CLUSTER, startAgent, startProcess, tempConfig, type RunningProcess } from '../helpers/processes.js';
+import {
+  COORDINATOR_CLI,
+  FAST_CLUSTER,
+  startAgent,
+  startProcess,
+  tempConfig,
+  type RunningProcess,
+} from '../helpers/processes.js';
 
 const POLL_MS = 500;
 let nats: RunningNatsServer;
@@ -47,10 +54,40 @@ test('the file sensor drives blocking and resuming of real load', async () => {
   const sensorFile = path.join(dir, 'celsius');
   const limitsFile = path.join(dir, 'limits.json');
   writeFileSync(sensorFile, '70');
-  writeFileSync(limitsFile, JSON.stringify({ block_celsius: 82, resume_celsius: 75, throttle_celsius: 78, poll_interval_ms: POLL_MS }));
-  const agent = await startAgent(nats.url, 'hot', ['--thermal', '--thermal-source', `file:${sensorFile}`, '--thermal-limits', limitsFile]);
+  writeFileSync(
+    limitsFile,
+    JSON.stringify({
+      block_celsius: 82,
+      resume_celsius: 75,
+      throttle_celsius: 78,
+      poll_interval_ms: POLL_MS,
+    }),
+  );
+  const agent = await startAgent(nats.url, 'hot', [
+    '--thermal',
+    '--thermal-source',
+    `file:${sensorFile}`,
+    '--thermal-limits',
+    limitsFile,
+  ]);
   processes.push(agent);
-  const coordinator = startProcess(COORDINATOR_CLI, ['load', '--nats', nats.url, '--agents', '1', '--config', file, '--url', `${target.url}/`, '--connections', '4', '--duration', '8s', '--reports-dir', dir]);
+  const coordinator = startProcess(COORDINATOR_CLI, [
+    'load',
+    '--nats',
+    nats.url,
+    '--agents',
+    '1',
+    '--config',
+    file,
+    '--url',
+    `${target.url}/`,
+    '--connections',
+    '4',
+    '--duration',
+    '8s',
+    '--reports-dir',
+    dir,
+  ]);
   processes.push(coordinator);
   await coordinator.waitFor(/shards done, 1 running, [1-9]\d* ops/, 30_000);
 

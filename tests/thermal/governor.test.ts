@@ -14,12 +14,20 @@ import {
 import { firstOf, tempDir, testLimits, writeScript } from './helpers.js';
 
 /** A governor on a file sensor the test writes, with a clock the test moves. */
-async function fileDriven(t: { after: (fn: () => Promise<void> | void) => void }, limits: ThermalLimits = testLimits()) {
+async function fileDriven(
+  t: { after: (fn: () => Promise<void> | void) => void },
+  limits: ThermalLimits = testLimits(),
+) {
   const { dir, cleanup } = await tempDir('governor');
   const file = join(dir, 'cpu_celsius');
   const clock = { now: 1_000 };
   const control = createControlBlock();
-  const governor = new ThermalGovernor({ sensor: new FileSensor(file), limits, control, now: () => clock.now });
+  const governor = new ThermalGovernor({
+    sensor: new FileSensor(file),
+    limits,
+    control,
+    now: () => clock.now,
+  });
   t.after(async () => {
     governor.stop();
     await cleanup();
@@ -79,12 +87,27 @@ test('85 blocks at the next poll, 78 keeps it blocked, 74 resumes, 78 afterwards
   assert.equal(governor.state(), 'running');
   assert.equal(concurrencyPermille(control), 1000);
 
-  assert.deepEqual(types(governor.events()), ['resume', 'block', 'resume', 'throttle', 'throttle', 'throttle']);
+  assert.deepEqual(types(governor.events()), [
+    'resume',
+    'block',
+    'resume',
+    'throttle',
+    'throttle',
+    'throttle',
+  ]);
   assert.equal(governor.blockedMs(), 2_500, 'blocked time stops growing after the resume');
   assert.equal(governor.peakCelsius(), 85);
   assert.deepEqual(
     governor.timeline().map((sample) => [sample.celsius, sample.state]),
-    [[70, 'running'], [85, 'blocked'], [78, 'blocked'], [74, 'running'], [78, 'throttled'], [81, 'throttled'], [76, 'running']],
+    [
+      [70, 'running'],
+      [85, 'blocked'],
+      [78, 'blocked'],
+      [74, 'running'],
+      [78, 'throttled'],
+      [81, 'throttled'],
+      [76, 'running'],
+    ],
   );
   assert.deepEqual(governor.lastSample(), { t: 7_000, celsius: 76, state: 'running' });
 });
@@ -95,7 +118,10 @@ test('starting hot keeps the agent blocked, and says why, until it cools to the 
   await governor.start();
   assert.equal(isBlocked(control), true);
   assert.deepEqual(types(governor.events()), ['block']);
-  assert.match(governor.events()[0].reason, /78 °C is above resume limit 75 °C \(first reading\): waiting to cool/);
+  assert.match(
+    governor.events()[0].reason,
+    /78 °C is above resume limit 75 °C \(first reading\): waiting to cool/,
+  );
   await readingAt(2_000, '75');
   assert.equal(isBlocked(control), false, 'exactly the resume limit resumes');
   assert.equal(governor.blockedMs(), 1_000);
@@ -115,9 +141,21 @@ test('exactly the block limit blocks', async (t) => {
 
 for (const fault of [
   { name: 'deleted file', act: (file: string) => rm(file), reason: /sensor read failed: ENOENT/ },
-  { name: 'garbage', act: (file: string) => writeFile(file, 'hot\n'), reason: /sensor read failed: .*expected degrees Celsius .*found "hot"/ },
-  { name: '0 °C', act: (file: string) => writeFile(file, '0\n'), reason: /reading 0 °C is outside the sane range 5..125 °C/ },
-  { name: '150 °C', act: (file: string) => writeFile(file, '150\n'), reason: /reading 150 °C is outside the sane range 5..125 °C/ },
+  {
+    name: 'garbage',
+    act: (file: string) => writeFile(file, 'hot\n'),
+    reason: /sensor read failed: .*expected degrees Celsius .*found "hot"/,
+  },
+  {
+    name: '0 °C',
+    act: (file: string) => writeFile(file, '0\n'),
+    reason: /reading 0 °C is outside the sane range 5..125 °C/,
+  },
+  {
+    name: '150 °C',
+    act: (file: string) => writeFile(file, '150\n'),
+    reason: /reading 150 °C is outside the sane range 5..125 °C/,
+  },
 ]) {
   test(`sensor failure (${fault.name}) blocks and is reported as a sensor_fault`, async (t) => {
     const { file, control, governor, write, readingAt } = await fileDriven(t);
@@ -144,7 +182,12 @@ for (const fault of [
 test('a sensor slower than read_timeout_ms counts as a fault', async (t) => {
   const { dir, cleanup } = await tempDir('slow');
   const script = await writeScript(join(dir, 'slow.sh'), 'exec sleep 5');
-  const sensor = new ScriptSensor({ command: script, args: [], pattern: compileTemperaturePattern('temp: (\\d+)'), timeoutMs: 4_000 });
+  const sensor = new ScriptSensor({
+    command: script,
+    args: [],
+    pattern: compileTemperaturePattern('temp: (\\d+)'),
+    timeoutMs: 4_000,
+  });
   const control = createControlBlock();
   const governor = new ThermalGovernor({ sensor, limits: testLimits({ read_timeout_ms: 100 }), control });
   t.after(async () => {

@@ -11,7 +11,10 @@ export async function tempDir(prefix: string): Promise<{ dir: string; cleanup: (
 
 /** Shipped limits (82 / 75 / 78) with a long poll interval, so only the test decides when to poll. */
 export function testLimits(overrides: Record<string, unknown> = {}): ThermalLimits {
-  return parseThermalLimits({ block_celsius: 82, resume_celsius: 75, throttle_celsius: 78, poll_interval_ms: 60_000, ...overrides }, 'test limits');
+  return parseThermalLimits(
+    { block_celsius: 82, resume_celsius: 75, throttle_celsius: 78, poll_interval_ms: 60_000, ...overrides },
+    'test limits',
+  );
 }
 
 /** One temperature input of a fake hwmon device; `milli` may be garbage on purpose. */
@@ -76,7 +79,11 @@ export async function writeScript(file: string, body: string): Promise<string> {
  * Resolves with the first value `subscribe` delivers; rejects after `ms` with `what` in the
  * message. The bound is generous: it only stops a broken test from hanging the run.
  */
-export function firstOf<T>(what: string, subscribe: (deliver: (value: T) => void) => () => void, ms = 5000): Promise<T> {
+export function firstOf<T>(
+  what: string,
+  subscribe: (deliver: (value: T) => void) => () => void,
+  ms = 5000,
+): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       unsubscribe();

@@ -26,7 +26,16 @@ test('hwmon reads only "Core N" inputs when a package sensor is present, and mil
   const { dir, cleanup } = await tempDir('hwmon-pkg');
   t.after(cleanup);
   await writeFakeSysfs(dir, {
-    hwmon: [{ name: 'coretemp', inputs: { 1: { milli: 90_000, label: 'Package id 0' }, 2: { milli: 52_500, label: 'Core 0' }, 3: { milli: 49_000, label: 'Core 1' } } }],
+    hwmon: [
+      {
+        name: 'coretemp',
+        inputs: {
+          1: { milli: 90_000, label: 'Package id 0' },
+          2: { milli: 52_500, label: 'Core 0' },
+          3: { milli: 49_000, label: 'Core 1' },
+        },
+      },
+    ],
   });
   assert.equal(await new HwmonSensor(dir).read(), 52.5);
 });
@@ -35,12 +44,23 @@ test('hwmon falls back to another CPU driver, and refuses devices that are not C
   const { dir, cleanup } = await tempDir('hwmon-other');
   t.after(cleanup);
   await writeFakeSysfs(join(dir, 'amd'), {
-    hwmon: [{ name: 'nvme', inputs: { 1: { milli: 40_000 } } }, { name: 'k10temp', inputs: { 1: { milli: 63_125, label: 'Tctl' } } }],
+    hwmon: [
+      { name: 'nvme', inputs: { 1: { milli: 40_000 } } },
+      { name: 'k10temp', inputs: { 1: { milli: 63_125, label: 'Tctl' } } },
+    ],
   });
   assert.equal(await new HwmonSensor(join(dir, 'amd')).read(), 63.125);
 
-  await writeFakeSysfs(join(dir, 'none'), { hwmon: [{ name: 'acpitz', inputs: { 1: { milli: 40_000 } } }, { name: 'nvme', inputs: { 1: { milli: 38_000 } } }] });
-  await assert.rejects(new HwmonSensor(join(dir, 'none')).read(), /no CPU temperature driver .*found: hwmon0=acpitz, hwmon1=nvme/);
+  await writeFakeSysfs(join(dir, 'none'), {
+    hwmon: [
+      { name: 'acpitz', inputs: { 1: { milli: 40_000 } } },
+      { name: 'nvme', inputs: { 1: { milli: 38_000 } } },
+    ],
+  });
+  await assert.rejects(
+    new HwmonSensor(join(dir, 'none')).read(),
+    /no CPU temperature driver .*found: hwmon0=acpitz, hwmon1=nvme/,
+  );
 });
 
 test('hwmon explains a missing /sys/class/hwmon, as on a VM', async (t) => {
@@ -78,11 +98,19 @@ test('thermal_zone prefers CPU zones over ACPI and never reads unrelated zones',
   assert.equal(await intel.read(), 55);
   assert.match(intel.describe(), /^thermal_zone x86_pkg_temp \(.*thermal_zone2\)$/);
 
-  await writeFakeSysfs(join(dir, 'desktop'), { zones: [{ type: 'acpitz', milli: 47_000 }, { type: 'pch_cannonlake', milli: 60_000 }] });
+  await writeFakeSysfs(join(dir, 'desktop'), {
+    zones: [
+      { type: 'acpitz', milli: 47_000 },
+      { type: 'pch_cannonlake', milli: 60_000 },
+    ],
+  });
   assert.equal(await new ThermalZoneSensor(join(dir, 'desktop')).read(), 47);
 
   await writeFakeSysfs(join(dir, 'wifi'), { zones: [{ type: 'iwlwifi_1', milli: 40_000 }] });
-  await assert.rejects(new ThermalZoneSensor(join(dir, 'wifi')).read(), /no CPU or ACPI thermal zone .*types found: iwlwifi_1/);
+  await assert.rejects(
+    new ThermalZoneSensor(join(dir, 'wifi')).read(),
+    /no CPU or ACPI thermal zone .*types found: iwlwifi_1/,
+  );
 });
 
 test('thermal_zone reports an empty thermal class, as on this VM', async (t) => {

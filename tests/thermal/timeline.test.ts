@@ -10,8 +10,14 @@ test('the timeline stays within its capacity, covers the whole run and keeps the
   }
   const samples = timeline.samples();
   assert.ok(samples.length <= 10 && samples.length >= 5, `got ${samples.length} samples`);
-  assert.ok(samples.some((sample) => sample.t === 654 && sample.celsius === 99), 'the peak survives');
-  assert.ok(samples.some((sample) => sample.t === 321 && sample.celsius === null), 'the fault survives');
+  assert.ok(
+    samples.some((sample) => sample.t === 654 && sample.celsius === 99),
+    'the peak survives',
+  );
+  assert.ok(
+    samples.some((sample) => sample.t === 321 && sample.celsius === null),
+    'the fault survives',
+  );
   assert.ok(samples[0].t < 100, 'the start of the run is still covered');
   assert.ok((samples.at(-1)?.t ?? 0) > 800, 'the latest polls are covered');
   assert.deepEqual(

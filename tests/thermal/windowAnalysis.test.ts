@@ -10,7 +10,11 @@ function report(extraEvents: ThermalReport['events'] = []): ThermalReport {
   const timeline: ThermalReport['timeline'] = [];
   for (let s = 0; s < 10; s++) {
     const state = s < 3 ? 'running' : s < 5 ? 'throttled' : s < 8 ? 'blocked' : 'running';
-    timeline.push({ t: T0 + s * 1000, celsius: state === 'blocked' ? 86 : state === 'throttled' ? 80 : 70, state });
+    timeline.push({
+      t: T0 + s * 1000,
+      celsius: state === 'blocked' ? 86 : state === 'throttled' ? 80 : 70,
+      state,
+    });
   }
   return {
     sensor: 'test',

@@ -12,7 +12,9 @@ test('the shipped defaults are valid and cover every catalogue case', () => {
 });
 
 test('an override changes only what it names', () => {
-  const { file } = tempConfig({ suites: { concurrency: { high_concurrent_requests: { load: { connections: 7 } } } } });
+  const { file } = tempConfig({
+    suites: { concurrency: { high_concurrent_requests: { load: { connections: 7 } } } },
+  });
   const base = loadConfig().cases.get('concurrency.high_concurrent_requests')!;
   const over = loadConfig([file]).cases.get('concurrency.high_concurrent_requests')!;
   assert.equal(over.load.connections, 7);
@@ -35,10 +37,27 @@ function configError(content: string | object): ConfigError {
 
 test('bad config files name the file, the field and what was expected', () => {
   assert.match(configError('{ nope').message, /not valid JSON/);
-  assert.match(configError({ suites: { bogus: {} } }).message, /suites\.bogus: a suite name: one of concurrency, memory/);
-  assert.match(configError({ suites: { concurrency: { nope: {} } } }).message, /suites\.concurrency\.nope: a test case of concurrency: one of high_concurrent_requests/);
-  assert.match(configError({ suites: { concurrency: { high_concurrent_requests: { load: { connections: 'many' } } } } }).message, /load\.connections: expected number, got string/);
+  assert.match(
+    configError({ suites: { bogus: {} } }).message,
+    /suites\.bogus: a suite name: one of concurrency, memory/,
+  );
+  assert.match(
+    configError({ suites: { concurrency: { nope: {} } } }).message,
+    /suites\.concurrency\.nope: a test case of concurrency: one of high_concurrent_requests/,
+  );
+  assert.match(
+    configError({ suites: { concurrency: { high_concurrent_requests: { load: { connections: 'many' } } } } })
+      .message,
+    /load\.connections: expected number, got string/,
+  );
   assert.match(configError({ cluster: { ackWaitMs: 5 } }).message, /cluster\.ackWaitMs/);
-  assert.match(configError({ suites: { concurrency: { high_concurrent_requests: { thresholds: [{ metric: 'speed', op: '>=', value: 1 }] } } } }).message, /thresholds\.0\.metric: expected one of successRate/);
+  assert.match(
+    configError({
+      suites: {
+        concurrency: { high_concurrent_requests: { thresholds: [{ metric: 'speed', op: '>=', value: 1 }] } },
+      },
+    }).message,
+    /thresholds\.0\.metric: expected one of successRate/,
+  );
   assert.match(configError({ surprise: 1 }).message, /unknown field\(s\) surprise/);
 });

@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createMergeHistogram, createRecordingHistogram, decodeHistogram, encodeHistogram, mergeEncoded, summarize } from '../../shared/histogram.js';
+import {
+  createMergeHistogram,
+  createRecordingHistogram,
+  decodeHistogram,
+  encodeHistogram,
+  mergeEncoded,
+  summarize,
+} from '../../shared/histogram.js';
 
 function seededValues(seed: number, n: number): number[] {
   let x = seed;
@@ -15,7 +22,8 @@ test('encode/decode round-trips exactly', () => {
   for (const v of seededValues(1, 5000)) h.recordValue(v);
   const back = decodeHistogram(encodeHistogram(h));
   assert.equal(back.totalCount, 5000);
-  for (const p of [0, 50, 90, 99, 99.9, 100]) assert.equal(back.getValueAtPercentile(p), h.getValueAtPercentile(p));
+  for (const p of [0, 50, 90, 99, 99.9, 100])
+    assert.equal(back.getValueAtPercentile(p), h.getValueAtPercentile(p));
   assert.deepEqual(summarize(back), summarize(h));
   h.destroy();
 });

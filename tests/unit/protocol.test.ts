@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CATALOGUE_HASH } from '../../shared/catalogue.js';
-import { ProtocolError, RejectedMessages, decodeLease, decodeResult, decodeShardAssign, encode, type ShardAssign } from '../../shared/protocol.js';
+import {
+  ProtocolError,
+  RejectedMessages,
+  decodeLease,
+  decodeResult,
+  decodeShardAssign,
+  encode,
+  type ShardAssign,
+} from '../../shared/protocol.js';
 
-const bytes = (value: unknown) => new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
+const bytes = (value: unknown) =>
+  new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));
 
 const shard: ShardAssign = {
   kind: 'shard.assign',
@@ -27,7 +36,11 @@ const shard: ShardAssign = {
 };
 
 function rejects(fn: () => unknown, reason: ProtocolError['reason'], pattern?: RegExp) {
-  assert.throws(fn, (e: unknown) => e instanceof ProtocolError && e.reason === reason && (!pattern || pattern.test(e.message)));
+  assert.throws(
+    fn,
+    (e: unknown) =>
+      e instanceof ProtocolError && e.reason === reason && (!pattern || pattern.test(e.message)),
+  );
 }
 
 test('a valid shard round-trips through encode and decode', () => {
@@ -40,17 +53,41 @@ test('malformed, oversized, wrong-kind, wrong-version and invalid messages are r
   rejects(() => decodeShardAssign(new Uint8Array(300 * 1024)), 'oversized', /exceeds the limit/);
   rejects(() => decodeShardAssign(bytes({ ...shard, kind: 'run.lease' })), 'wrong_kind');
   rejects(() => decodeShardAssign(bytes([1, 2])), 'wrong_kind');
-  rejects(() => decodeShardAssign(bytes({ ...shard, protocol: 2 })), 'version', /version 2 does not match ours \(1\)/);
-  rejects(() => decodeShardAssign(bytes({ ...shard, load: { ...shard.load, connections: -1 } })), 'invalid', /load\.connections/);
+  rejects(
+    () => decodeShardAssign(bytes({ ...shard, protocol: 2 })),
+    'version',
+    /version 2 does not match ours \(1\)/,
+  );
+  rejects(
+    () => decodeShardAssign(bytes({ ...shard, load: { ...shard.load, connections: -1 } })),
+    'invalid',
+    /load\.connections/,
+  );
   rejects(() => decodeShardAssign(bytes({ ...shard, extra: true })), 'invalid', /unknown field/);
   rejects(() => decodeShardAssign(bytes({ ...shard, scenario: '../../etc/passwd' })), 'invalid', /scenario/);
   rejects(() => decodeShardAssign(bytes({ ...shard, runId: 'a.b' })), 'invalid', /runId/);
-  rejects(() => decodeLease(bytes({ kind: 'run.lease', protocol: 1, runId: 'r', seq: Number.NaN, at: 1 })), 'invalid');
+  rejects(
+    () => decodeLease(bytes({ kind: 'run.lease', protocol: 1, runId: 'r', seq: Number.NaN, at: 1 })),
+    'invalid',
+  );
   rejects(() => decodeResult(bytes({ kind: 'shard.result', protocol: 1 })), 'invalid');
 });
 
 test('encode refuses a message its own decoder would reject as oversized', () => {
-  assert.throws(() => encode({ ...shard, params: { big: 'x'.repeat(60_000), more: 'y'.repeat(60_000), evenMore: 'z'.repeat(60_000), last: 'w'.repeat(60_000), end: 'v'.repeat(60_000) } }), ProtocolError);
+  assert.throws(
+    () =>
+      encode({
+        ...shard,
+        params: {
+          big: 'x'.repeat(60_000),
+          more: 'y'.repeat(60_000),
+          evenMore: 'z'.repeat(60_000),
+          last: 'w'.repeat(60_000),
+          end: 'v'.repeat(60_000),
+        },
+      }),
+    ProtocolError,
+  );
 });
 
 test('rejected messages are counted by reason and only the first few are logged', () => {

@@ -7,7 +7,13 @@ import type { Scenario } from '../../../shared/scenario.js';
 import { numberListParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
 import { loadWithSchedule } from '../support/schedule.js';
-import { chainHead, providerChain, requireProviderHook, restoreProviders, setProviderState } from '../support/target.js';
+import {
+  chainHead,
+  providerChain,
+  requireProviderHook,
+  restoreProviders,
+  setProviderState,
+} from '../support/target.js';
 import { withClient } from '../support/targetClient.js';
 
 export const providerCascadeScenario: Scenario = async (ctx) => {
@@ -21,7 +27,12 @@ export const providerCascadeScenario: Scenario = async (ctx) => {
     return loadWithSchedule(
       ctx,
       () => ctx.runLoad(op),
-      acting ? failing.map((provider, i) => ({ at: failAt[i], run: () => setProviderState(ctx, provider, { state: 'down' }) })) : [],
+      acting
+        ? failing.map((provider, i) => ({
+            at: failAt[i],
+            run: () => setProviderState(ctx, provider, { state: 'down' }),
+          }))
+        : [],
       () => (acting ? restoreProviders(ctx, failing) : Promise.resolve()),
     );
   });

@@ -10,7 +10,8 @@ import { isRecord, jsonOf, prepare, send, withClient } from '../support/targetCl
 
 function sessionCount(doc: Record<string, unknown>, field: string, path: string): number {
   const value = doc[field];
-  if (typeof value !== 'number') throw new Error(`GET ${path}: expected a number in "${field}", got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number')
+    throw new Error(`GET ${path}: expected a number in "${field}", got ${JSON.stringify(value)}`);
   return value;
 }
 

@@ -17,7 +17,12 @@ const CONNECT_TIMEOUT_MS = 5000;
 const STALLED_BODY_BYTES = 100_000;
 
 /** Opens `count` connections that each start a request and then stall; failures to connect are counted. */
-async function openStalled(ctx: ScenarioContext, target: RawTarget, count: number, start: string): Promise<Socket[]> {
+async function openStalled(
+  ctx: ScenarioContext,
+  target: RawTarget,
+  count: number,
+  start: string,
+): Promise<Socket[]> {
   const opened = await Promise.allSettled(
     Array.from({ length: count }, async () => {
       const socket = await openSocket(target, CONNECT_TIMEOUT_MS);
@@ -36,9 +41,15 @@ export const connectionExhaustionScenario: Scenario = async (ctx) => {
   const dribbleMs = intParam(ctx.params, 'dribbleMs', 500, { min: 10, max: 60_000 });
   const settleMs = intParam(ctx.params, 'settleMs', 300, { min: 0, max: 60_000 });
   const target = rawTargetOf(ctx);
-  const head = (method: string, path: string) => `${method} ${target.basePath}${path} HTTP/1.1\r\nHost: target\r\n`;
+  const head = (method: string, path: string) =>
+    `${method} ${target.basePath}${path} HTTP/1.1\r\nHost: target\r\n`;
   const dribblers = await openStalled(ctx, target, held, head('GET', '/ping'));
-  const uploads = await openStalled(ctx, target, stalledUploads, `${head('POST', '/process')}Content-Type: application/json\r\nContent-Length: ${STALLED_BODY_BYTES}\r\n\r\n{"prompt":"`);
+  const uploads = await openStalled(
+    ctx,
+    target,
+    stalledUploads,
+    `${head('POST', '/process')}Content-Type: application/json\r\nContent-Length: ${STALLED_BODY_BYTES}\r\n\r\n{"prompt":"`,
+  );
   const sockets = [...dribblers, ...uploads];
   try {
     await withClient(ctx, async (client) => {

@@ -17,7 +17,10 @@ import { BINARY_BYTES, INVALID_UTF8_BODY, UNICODE_FILE_TEXT, UNICODE_PROMPTS } f
 type Check = (client: TargetClient, slot: number) => Promise<{ answer: Answer; intact: boolean }>;
 
 /** A request answered 200 whose JSON body passes `intact`. */
-function expectJson(options: Dispatcher.RequestOptions, intact: (body: Record<string, unknown>) => boolean): Check {
+function expectJson(
+  options: Dispatcher.RequestOptions,
+  intact: (body: Record<string, unknown>) => boolean,
+): Check {
   return async (client) => {
     const answer = await send(client, options);
     const body = jsonOf(answer.text);
@@ -31,12 +34,25 @@ function fileDigestMatches(body: Record<string, unknown>, bytes: number, sha256:
 }
 
 /** Writes a file through the tool registry, reads it back, and compares; one file per lane. */
-function toolRoundTrip(client: TargetClient, lanes: number, dir: string, name: string, content: string, encoding: 'utf8' | 'base64'): Check {
+function toolRoundTrip(
+  client: TargetClient,
+  lanes: number,
+  dir: string,
+  name: string,
+  content: string,
+  encoding: 'utf8' | 'base64',
+): Check {
   const requests = Array.from({ length: lanes }, (_, slot) => {
     const path = `${dir}/${slot}-${name}`;
     return {
-      write: prepare(client, { path: '/tools/execute', json: { tool: 'write_file', args: { path, content, encoding } } }),
-      read: prepare(client, { path: '/tools/execute', json: { tool: 'read_file', args: { path, encoding } } }),
+      write: prepare(client, {
+        path: '/tools/execute',
+        json: { tool: 'write_file', args: { path, content, encoding } },
+      }),
+      read: prepare(client, {
+        path: '/tools/execute',
+        json: { tool: 'read_file', args: { path, encoding } },
+      }),
     };
   });
   return async (_, slot) => {
@@ -52,27 +68,48 @@ function toolRoundTrip(client: TargetClient, lanes: number, dir: string, name: s
 function checksFor(client: TargetClient, lanes: number, dir: string): [string, Check][] {
   const prompts = Object.entries(UNICODE_PROMPTS).map(([name, prompt]): [string, Check] => [
     `prompt_${name}`,
-    expectJson(prepare(client, { path: '/process', json: { prompt } }), (body) => typeof body.answer === 'string' && body.answer.includes(`"${prompt}"`)),
+    expectJson(
+      prepare(client, { path: '/process', json: { prompt } }),
+      (body) => typeof body.answer === 'string' && body.answer.includes(`"${prompt}"`),
+    ),
   ]);
   const textBytes = Buffer.byteLength(UNICODE_FILE_TEXT);
-  const invalidUtf8 = prepare(client, { path: '/process', body: INVALID_UTF8_BODY, contentType: 'application/json' });
+  const invalidUtf8 = prepare(client, {
+    path: '/process',
+    body: INVALID_UTF8_BODY,
+    contentType: 'application/json',
+  });
   const binaryBase64 = BINARY_BYTES.toString('base64');
   return [
     ...prompts,
     [
       'unicode_text_file',
-      expectJson(prepare(client, { path: '/process', json: { prompt: 'unicode file', files: [{ name: 'ünïcödé-文件.txt', content: UNICODE_FILE_TEXT }] } }), (body) =>
-        fileDigestMatches(body, textBytes, sha256Hex(UNICODE_FILE_TEXT)),
+      expectJson(
+        prepare(client, {
+          path: '/process',
+          json: { prompt: 'unicode file', files: [{ name: 'ünïcödé-文件.txt', content: UNICODE_FILE_TEXT }] },
+        }),
+        (body) => fileDigestMatches(body, textBytes, sha256Hex(UNICODE_FILE_TEXT)),
       ),
     ],
     [
       'binary_file',
-      expectJson(prepare(client, { path: '/process', json: { prompt: 'binary file', files: [{ name: 'blob.bin', content: binaryBase64, encoding: 'base64' }] } }), (body) =>
-        fileDigestMatches(body, BINARY_BYTES.length, sha256Hex(BINARY_BYTES)),
+      expectJson(
+        prepare(client, {
+          path: '/process',
+          json: {
+            prompt: 'binary file',
+            files: [{ name: 'blob.bin', content: binaryBase64, encoding: 'base64' }],
+          },
+        }),
+        (body) => fileDigestMatches(body, BINARY_BYTES.length, sha256Hex(BINARY_BYTES)),
       ),
     ],
     ['binary_tool_round_trip', toolRoundTrip(client, lanes, dir, 'blob.bin', binaryBase64, 'base64')],
-    ['unicode_path_round_trip', toolRoundTrip(client, lanes, `${dir}/ünï`, '文件-📄.txt', UNICODE_FILE_TEXT, 'utf8')],
+    [
+      'unicode_path_round_trip',
+      toolRoundTrip(client, lanes, `${dir}/ünï`, '文件-📄.txt', UNICODE_FILE_TEXT, 'utf8'),
+    ],
     [
       'invalid_utf8_body',
       async () => {

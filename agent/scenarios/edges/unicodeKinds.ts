@@ -28,4 +28,8 @@ export const UNICODE_FILE_TEXT = `\uFEFF${Object.entries(UNICODE_PROMPTS)
 export const BINARY_BYTES = Buffer.from(Array.from({ length: 1024 }, (_, i) => (i * 7) % 256));
 
 /** A JSON content type over bytes that are not UTF-8: must be refused, not mangled or crashed on. */
-export const INVALID_UTF8_BODY = Buffer.concat([Buffer.from('{"prompt":"'), BINARY_BYTES.subarray(128, 256), Buffer.from('"}')]);
+export const INVALID_UTF8_BODY = Buffer.concat([
+  Buffer.from('{"prompt":"'),
+  BINARY_BYTES.subarray(128, 256),
+  Buffer.from('"}'),
+]);

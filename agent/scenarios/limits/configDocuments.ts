@@ -30,7 +30,9 @@ export function malformedConfigs(current: Config): Record<string, ConfigDocument
     negative_session_cap: { json: { ...current, maxSessions: -1 } },
     zero_session_cap: { json: { ...current, maxSessions: 0 } },
     fractional_session_cap: { json: { ...current, maxSessions: 10.5 } },
-    overflowing_number: { text: JSON.stringify({ ...current, maxSessions: 1 }).replace('"maxSessions":1', '"maxSessions":1e400') },
+    overflowing_number: {
+      text: JSON.stringify({ ...current, maxSessions: 1 }).replace('"maxSessions":1', '"maxSessions":1e400'),
+    },
     missing_providers: { json: { maxSessions: current.maxSessions } },
     empty_provider_chain: { json: { ...current, providers: [] } },
     duplicate_provider_names: { json: { ...current, providers: [...providers, ...providers.slice(0, 1)] } },
@@ -39,7 +41,12 @@ export function malformedConfigs(current: Config): Record<string, ConfigDocument
     fail_rate_above_one: { json: withFirstProvider(current, { failRate: 1.5 }) },
     zero_timeout: { json: withFirstProvider(current, { timeoutMs: 0 }) },
     unknown_field: { json: { ...current, debugBackdoor: true } },
-    too_many_providers: { json: { ...current, providers: Array.from({ length: 64 }, (_, i) => ({ ...(providers[0] ?? {}), name: `p${i}` })) } },
+    too_many_providers: {
+      json: {
+        ...current,
+        providers: Array.from({ length: 64 }, (_, i) => ({ ...(providers[0] ?? {}), name: `p${i}` })),
+      },
+    },
     deeply_nested: { text: nested(5000) },
   };
 }

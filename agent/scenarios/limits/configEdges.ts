@@ -22,7 +22,10 @@ interface ConfigState {
 
 async function configState(ctx: ScenarioContext, path: string): Promise<ConfigState> {
   const doc = await readJson(ctx, path);
-  if (!isRecord(doc.config)) throw new Error(`GET ${path}: expected the config in force under "config", got ${JSON.stringify(doc).slice(0, 200)}`);
+  if (!isRecord(doc.config))
+    throw new Error(
+      `GET ${path}: expected the config in force under "config", got ${JSON.stringify(doc).slice(0, 200)}`,
+    );
   return { version: doc.version, text: JSON.stringify(doc.config), config: doc.config };
 }
 
@@ -35,10 +38,17 @@ export const configEdgesScenario: Scenario = async (ctx) => {
   let missingRoute = 0;
   try {
     await withClient(ctx, async (client) => {
-      const documents = Object.entries(malformedConfigs(original.config)).map(([name, doc]): [string, Dispatcher.RequestOptions] => [
-        name,
-        prepare(client, 'json' in doc ? { path, json: doc.json } : { path, method: 'POST', body: doc.text, contentType: 'application/json' }),
-      ]);
+      const documents = Object.entries(malformedConfigs(original.config)).map(
+        ([name, doc]): [string, Dispatcher.RequestOptions] => [
+          name,
+          prepare(
+            client,
+            'json' in doc
+              ? { path, json: doc.json }
+              : { path, method: 'POST', body: doc.text, contentType: 'application/json' },
+          ),
+        ],
+      );
       const readBack = prepare(client, { path });
       await ctx.runLoad(async (index) => {
         const [name, request] = documents[index % documents.length];
@@ -52,7 +62,10 @@ export const configEdgesScenario: Scenario = async (ctx) => {
         }
         answered += 1;
         const rejected = status >= 400 && status < 500;
-        const kept = isRecord(after) && after.version === original.version && JSON.stringify(after.config) === original.text;
+        const kept =
+          isRecord(after) &&
+          after.version === original.version &&
+          JSON.stringify(after.config) === original.text;
         if (status < 300) accepted = true;
         ctx.count(rejected ? 'rejected' : status < 300 ? 'configAccepted' : 'unhandled');
         if (!kept) ctx.count('configChanged');
@@ -63,6 +76,7 @@ export const configEdgesScenario: Scenario = async (ctx) => {
   } finally {
     if (accepted) await adminCall(ctx, path, original.config);
   }
-  if (missingRoute > 0 && answered === 0) ctx.skip(`target has no route POST ${path} (every document answered 404 or 405)`);
+  if (missingRoute > 0 && answered === 0)
+    ctx.skip(`target has no route POST ${path} (every document answered 404 or 405)`);
   await recordAliveAfter(ctx);
 };

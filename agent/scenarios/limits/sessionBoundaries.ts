@@ -21,7 +21,10 @@ function processAs(client: TargetClient, sessionId: unknown) {
 }
 
 /** A prompt in session `id`; resolves with the answer and its JSON body. */
-async function prompt(client: TargetClient, id: string): Promise<{ answer: Answer; body: Record<string, unknown> }> {
+async function prompt(
+  client: TargetClient,
+  id: string,
+): Promise<{ answer: Answer; body: Record<string, unknown> }> {
   const answer = await send(client, processAs(client, id));
   const body = jsonOf(answer.text);
   return { answer, body: isRecord(body) ? body : {} };

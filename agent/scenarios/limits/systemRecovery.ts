@@ -16,17 +16,25 @@ const RESTARTS = [undefined, 'truncate', 'garbage'] as const;
 async function restart(ctx: ScenarioContext, corruptState: (typeof RESTARTS)[number]): Promise<void> {
   const answer = await adminCall(ctx, RESTART_HOOK, corruptState ? { corruptState } : {});
   ctx.count('restarts');
-  if (isRecord(answer) && isRecord(answer.lastLoad) && answer.lastLoad.status === 'corrupt') ctx.count('corruptionDetected');
+  if (isRecord(answer) && isRecord(answer.lastLoad) && answer.lastLoad.status === 'corrupt')
+    ctx.count('corruptionDetected');
 }
 
-async function restartRound(ctx: ScenarioContext, client: TargetClient, index: number, sessionPrefix: string): Promise<{ answer: Answer; recovered: boolean }> {
+async function restartRound(
+  ctx: ScenarioContext,
+  client: TargetClient,
+  index: number,
+  sessionPrefix: string,
+): Promise<{ answer: Answer; recovered: boolean }> {
   const corruption = RESTARTS[index % RESTARTS.length];
   const sessionId = `${sessionPrefix}-${index}`;
   const promptInSession = prepare(client, { path: '/process', json: { prompt: 'Are you back?', sessionId } });
   if (corruption === undefined) await send(client, promptInSession);
   await restart(ctx, corruption);
   // Looked up before the next prompt, which would open the session again if it had been lost.
-  const kept = corruption !== undefined || (await send(client, prepare(client, { path: `/sessions/${sessionId}` }))).status === 200;
+  const kept =
+    corruption !== undefined ||
+    (await send(client, prepare(client, { path: `/sessions/${sessionId}` }))).status === 200;
   if (corruption === undefined && kept) ctx.count('statePreserved');
   const answer = await send(client, promptInSession);
   return { answer, recovered: answer.status === 200 && kept };

@@ -29,9 +29,12 @@ function iteratedSha256(input: string, iterations: number): string {
 
 async function requireTools(ctx: ScenarioContext): Promise<void> {
   const { tools } = await readJson(ctx, '/tools');
-  const names = Array.isArray(tools) ? tools.flatMap((t) => (isRecord(t) && typeof t.name === 'string' ? [t.name] : [])) : [];
+  const names = Array.isArray(tools)
+    ? tools.flatMap((t) => (isRecord(t) && typeof t.name === 'string' ? [t.name] : []))
+    : [];
   const missing = NEEDED_TOOLS.filter((t) => !names.includes(t));
-  if (missing.length > 0) ctx.skip(`target has no tool ${missing.join(', ')} (GET /tools lists ${names.join(', ') || 'none'})`);
+  if (missing.length > 0)
+    ctx.skip(`target has no tool ${missing.join(', ')} (GET /tools lists ${names.join(', ') || 'none'})`);
 }
 
 const tool = (client: TargetClient, name: string, args: unknown): Dispatcher.RequestOptions =>
@@ -48,11 +51,18 @@ export const toolRegistryScenario: Scenario = async (ctx) => {
     const lanes = Array.from({ length: ctx.load.connections }, (_, slot) => {
       const path = `${dir}/lane-${slot}.txt`;
       const content = `lane ${slot} of shard ${ctx.shard.index}: ${'ü✓'.repeat(slot % 16)}`;
-      return { content, write: tool(client, 'write_file', { path, content }), read: tool(client, 'read_file', { path }) };
+      return {
+        content,
+        write: tool(client, 'write_file', { path, content }),
+        read: tool(client, 'read_file', { path }),
+      };
     });
     const hashes = Array.from({ length: HASH_INPUTS }, (_, i) => {
       const input = `stampede-${i}`;
-      return { digest: iteratedSha256(input, iterations), request: tool(client, 'cpu_hash', { iterations, input }) };
+      return {
+        digest: iteratedSha256(input, iterations),
+        request: tool(client, 'cpu_hash', { iterations, input }),
+      };
     });
     const append = tool(client, 'write_file', { path: shared, content: APPEND_RECORD, mode: 'append' });
     const operations: ((index: number, slot: number) => Promise<{ answer: Answer; correct: boolean }>)[] = [

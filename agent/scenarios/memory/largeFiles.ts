@@ -28,7 +28,10 @@ export const largeFilesScenario: Scenario = async (ctx) => {
   await withClient(ctx, async (client) => {
     const inputs = sizes.map((size) => {
       const content = textOfSize(size);
-      const json = { prompt: `Summarise this ${size} byte file.`, files: [{ name: `input-${size}.txt`, content }] };
+      const json = {
+        prompt: `Summarise this ${size} byte file.`,
+        files: [{ name: `input-${size}.txt`, content }],
+      };
       return { size, sha256: sha256Hex(content), request: prepare(client, { path, json }) };
     });
     const load = ctx.runLoad(async (index) => {

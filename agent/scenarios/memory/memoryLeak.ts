@@ -15,7 +15,12 @@ import { prepare, send, withClient } from '../support/targetClient.js';
 const MIN_SAMPLES = 3;
 
 /** Unrecorded operations at the load's concurrency, so heap sizing settles before the trend is measured. */
-async function warmUp(ctx: ScenarioContext, client: TargetClient, request: Dispatcher.RequestOptions, ops: number): Promise<void> {
+async function warmUp(
+  ctx: ScenarioContext,
+  client: TargetClient,
+  request: Dispatcher.RequestOptions,
+  ops: number,
+): Promise<void> {
   let started = 0;
   const lane = async () => {
     while (started < ops && !ctx.stopped) {
@@ -55,7 +60,9 @@ export const memoryLeakScenario: Scenario = async (ctx) => {
   });
   ctx.gauge('memorySamples', samples.length);
   if (samples.length < MIN_SAMPLES) {
-    throw new Error(`only ${samples.length} memory sample(s); at least ${MIN_SAMPLES} are needed: raise load.requests or lower param "sampleEvery"`);
+    throw new Error(
+      `only ${samples.length} memory sample(s); at least ${MIN_SAMPLES} are needed: raise load.requests or lower param "sampleEvery"`,
+    );
   }
   samples.sort((a, b) => a.x - b.x);
   ctx.gauge('rssSlopeBytesPerOp', Math.round(fittedSlope(samples)));

@@ -24,7 +24,13 @@ export const oversizedInputsScenario: Scenario = async (ctx) => {
   await withClient(ctx, async (client) => {
     const requests = factors.map((f) => {
       const size = Math.ceil(limit * f);
-      return prepare(client, { path, json: { prompt: `A ${size} byte file, past the limit.`, files: [{ name: `oversized-${size}.txt`, content: textOfSize(size) }] } });
+      return prepare(client, {
+        path,
+        json: {
+          prompt: `A ${size} byte file, past the limit.`,
+          files: [{ name: `oversized-${size}.txt`, content: textOfSize(size) }],
+        },
+      });
     });
     const load = ctx.runLoad(async (index) => {
       let answer;

@@ -7,14 +7,23 @@ import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
 import { intListParam, intParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
 import { repeatWhile, settleBoth } from '../support/schedule.js';
-import { chainHead, providerChain, readJson, requireProviderHook, restoreProviders, setProviderState } from '../support/target.js';
+import {
+  chainHead,
+  providerChain,
+  readJson,
+  requireProviderHook,
+  restoreProviders,
+  setProviderState,
+} from '../support/target.js';
 import { isRecord, withClient } from '../support/targetClient.js';
 
 /** Whether each provider takes calls right now, from GET /providers/health. */
 async function availability(ctx: ScenarioContext): Promise<Map<string, boolean>> {
   const { providers } = await readJson(ctx, '/providers/health');
   const states = new Map<string, boolean>();
-  if (Array.isArray(providers)) for (const p of providers) if (isRecord(p) && typeof p.name === 'string') states.set(p.name, p.available === true);
+  if (Array.isArray(providers))
+    for (const p of providers)
+      if (isRecord(p) && typeof p.name === 'string') states.set(p.name, p.available === true);
   return states;
 }
 
@@ -28,7 +37,11 @@ export const healthOscillationScenario: Scenario = async (ctx) => {
   await availability(ctx);
   ctx.count('healthFlips', 0);
   try {
-    await Promise.all(flapping.map((provider, i) => setProviderState(ctx, provider, { state: 'flapping', periodMs: periods[i] })));
+    await Promise.all(
+      flapping.map((provider, i) =>
+        setProviderState(ctx, provider, { state: 'flapping', periodMs: periods[i] }),
+      ),
+    );
     await withClient(ctx, async (client) => {
       const op = processOperation(ctx, client);
       const load = ctx.runLoad(op);

@@ -8,13 +8,20 @@ import type { Scenario } from '../../../shared/scenario.js';
 import { intParam, numberListParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
 import { loadWithSchedule } from '../support/schedule.js';
-import { chainHead, providerChain, requireProviderHook, restoreProviders, setProviderState } from '../support/target.js';
+import {
+  chainHead,
+  providerChain,
+  requireProviderHook,
+  restoreProviders,
+  setProviderState,
+} from '../support/target.js';
 import { withClient } from '../support/targetClient.js';
 
 export const timeoutCascadeScenario: Scenario = async (ctx) => {
   const slowAt = numberListParam(ctx.params, 'slowAt', [0, 0.5], { min: 0, max: 1 });
   // Without slowMs the target picks its own delay (past its default provider timeouts).
-  const slowMs = ctx.params.slowMs === undefined ? undefined : intParam(ctx.params, 'slowMs', 0, { min: 1, max: 60_000 });
+  const slowMs =
+    ctx.params.slowMs === undefined ? undefined : intParam(ctx.params, 'slowMs', 0, { min: 1, max: 60_000 });
   const chain = await providerChain(ctx);
   const slowing = chainHead(chain, 'slowAt', slowAt);
   await requireProviderHook(ctx, chain);
@@ -25,7 +32,9 @@ export const timeoutCascadeScenario: Scenario = async (ctx) => {
     return loadWithSchedule(
       ctx,
       () => ctx.runLoad(op),
-      acting ? slowing.map((provider, i) => ({ at: slowAt[i], run: () => setProviderState(ctx, provider, slow) })) : [],
+      acting
+        ? slowing.map((provider, i) => ({ at: slowAt[i], run: () => setProviderState(ctx, provider, slow) }))
+        : [],
       () => (acting ? restoreProviders(ctx, slowing) : Promise.resolve()),
     );
   });

@@ -8,7 +8,11 @@ import type { ScenarioContext } from '../../../shared/scenario.js';
  * unless the connection was refused, since then the target was already down and the input that
  * took it down is the one recorded before.
  */
-export async function attemptInput<T>(ctx: ScenarioContext, name: string, exchange: () => Promise<T>): Promise<T> {
+export async function attemptInput<T>(
+  ctx: ScenarioContext,
+  name: string,
+  exchange: () => Promise<T>,
+): Promise<T> {
   try {
     return await exchange();
   } catch (error) {

@@ -30,7 +30,8 @@ function inRange(value: number, { min = -Infinity, max = Infinity }: Range): boo
 
 export function intParam(params: Params, name: string, fallback: number, range: Range = {}): number {
   const v = params[name] ?? fallback;
-  if (typeof v !== 'number' || !Number.isInteger(v) || !inRange(v, range)) throw new ScenarioParamError(name, rangeText('an integer', range), v);
+  if (typeof v !== 'number' || !Number.isInteger(v) || !inRange(v, range))
+    throw new ScenarioParamError(name, rangeText('an integer', range), v);
   return v;
 }
 
@@ -48,21 +49,35 @@ export function pathParam(params: Params, name: string, fallback: string): strin
 }
 
 /** A non-empty list of finite numbers in `range`; whole numbers only for `intListParam`. */
-function listParam(params: Params, name: string, fallback: readonly number[], range: Range, integers: boolean): number[] {
+function listParam(
+  params: Params,
+  name: string,
+  fallback: readonly number[],
+  range: Range,
+  integers: boolean,
+): number[] {
   const v = params[name] ?? fallback;
   const expected = `a non-empty list of ${rangeText(integers ? 'integers' : 'numbers', range)}`;
-  const fits = (x: unknown) => typeof x === 'number' && (integers ? Number.isInteger(x) : Number.isFinite(x)) && inRange(x, range);
+  const fits = (x: unknown) =>
+    typeof x === 'number' && (integers ? Number.isInteger(x) : Number.isFinite(x)) && inRange(x, range);
   if (!Array.isArray(v) || v.length === 0 || !v.every(fits)) throw new ScenarioParamError(name, expected, v);
   return v as number[];
 }
 
-export const intListParam = (params: Params, name: string, fallback: readonly number[], range: Range = {}) => listParam(params, name, fallback, range, true);
-export const numberListParam = (params: Params, name: string, fallback: readonly number[], range: Range = {}) => listParam(params, name, fallback, range, false);
+export const intListParam = (params: Params, name: string, fallback: readonly number[], range: Range = {}) =>
+  listParam(params, name, fallback, range, true);
+export const numberListParam = (
+  params: Params,
+  name: string,
+  fallback: readonly number[],
+  range: Range = {},
+) => listParam(params, name, fallback, range, false);
 
 /** A non-empty subset of `allowed`; defaults to all of them. */
 export function choiceListParam<T extends string>(params: Params, name: string, allowed: readonly T[]): T[] {
   const v = params[name] ?? allowed;
   const expected = `a non-empty list drawn from ${allowed.join(', ')}`;
-  if (!Array.isArray(v) || v.length === 0 || v.some((x) => !(allowed as readonly unknown[]).includes(x))) throw new ScenarioParamError(name, expected, v);
+  if (!Array.isArray(v) || v.length === 0 || v.some((x) => !(allowed as readonly unknown[]).includes(x)))
+    throw new ScenarioParamError(name, expected, v);
   return [...new Set(v as T[])];
 }

@@ -11,7 +11,11 @@ import { isRecord, jsonOf, prepare, send } from './targetClient.js';
 const PROCESS_COUNTERS = ['fallbackAnswers', 'providerTimeouts'] as const;
 
 /** Builds the request once from the `path` and `prompt` parameters and returns the operation. */
-export function processOperation(ctx: ScenarioContext, client: TargetClient, extra: { fresh?: boolean } = {}): () => Promise<OpOutcome> {
+export function processOperation(
+  ctx: ScenarioContext,
+  client: TargetClient,
+  extra: { fresh?: boolean } = {},
+): () => Promise<OpOutcome> {
   const request = prepare(client, {
     path: pathParam(ctx.params, 'path', '/process'),
     json: { prompt: stringParam(ctx.params, 'prompt', 'Summarise the release notes in one sentence.') },

@@ -14,7 +14,11 @@ export interface RawTarget {
 
 export function rawTargetOf(ctx: ScenarioContext): RawTarget {
   const url = new URL(ctx.target);
-  return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || 80), basePath: url.pathname.replace(/\/$/, '') };
+  return {
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(url.port || 80),
+    basePath: url.pathname.replace(/\/$/, ''),
+  };
 }
 
 function coded(message: string, code: string): Error {
@@ -22,7 +26,11 @@ function coded(message: string, code: string): Error {
 }
 
 /** Writes `request` and resolves with the status of the answer's status line. */
-export function rawExchange(target: RawTarget, request: string | Uint8Array, timeoutMs: number): Promise<number> {
+export function rawExchange(
+  target: RawTarget,
+  request: string | Uint8Array,
+  timeoutMs: number,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host: target.host, port: target.port });
     let head = '';
@@ -31,13 +39,20 @@ export function rawExchange(target: RawTarget, request: string | Uint8Array, tim
       if (error) reject(error);
       else resolve(status!);
     };
-    socket.setTimeout(timeoutMs, () => finish(coded(`no answer within ${timeoutMs} ms`, 'STAMPEDE_OP_TIMEOUT')));
+    socket.setTimeout(timeoutMs, () =>
+      finish(coded(`no answer within ${timeoutMs} ms`, 'STAMPEDE_OP_TIMEOUT')),
+    );
     socket.on('data', (chunk: Buffer) => {
       head += chunk.toString('latin1');
       const end = head.indexOf('\r\n');
       if (end < 0) return;
       const status = /^HTTP\/1\.[01] (\d{3})/.exec(head.slice(0, end));
-      finish(status ? undefined : coded(`not an HTTP answer: ${JSON.stringify(head.slice(0, 60))}`, 'STAMPEDE_BAD_ANSWER'), Number(status?.[1]));
+      finish(
+        status
+          ? undefined
+          : coded(`not an HTTP answer: ${JSON.stringify(head.slice(0, 60))}`, 'STAMPEDE_BAD_ANSWER'),
+        Number(status?.[1]),
+      );
     });
     // A write error (EPIPE) is not the end: the answer may already be on its way; 'close' decides.
     socket.on('error', (error: NodeJS.ErrnoException) => {

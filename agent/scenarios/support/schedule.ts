@@ -45,7 +45,12 @@ export async function settleBoth(load: Promise<unknown>, beside: Promise<unknown
 }
 
 /** Repeats `action` every `intervalMs` until `until` settles or the shard must stop. */
-export async function repeatWhile(ctx: ScenarioContext, until: Promise<unknown>, intervalMs: number, action: (round: number) => Promise<void>): Promise<void> {
+export async function repeatWhile(
+  ctx: ScenarioContext,
+  until: Promise<unknown>,
+  intervalMs: number,
+  action: (round: number) => Promise<void>,
+): Promise<void> {
   let done = false;
   void until.finally(() => (done = true)).catch(() => undefined);
   for (let round = 0; !done && !ctx.stopped; round++) {

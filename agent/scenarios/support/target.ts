@@ -15,7 +15,10 @@ export const MISSING_ROUTE: ReadonlySet<number> = new Set([404, 405, 501]);
 /** True when the target answers its liveness path with anything but a 5xx. */
 export async function isAlive(ctx: ScenarioContext): Promise<boolean> {
   try {
-    const answer = await ctx.http({ path: pathParam(ctx.params, 'alivePath', '/ping'), timeoutMs: PROBE_TIMEOUT_MS });
+    const answer = await ctx.http({
+      path: pathParam(ctx.params, 'alivePath', '/ping'),
+      timeoutMs: PROBE_TIMEOUT_MS,
+    });
     return answer.status < 500;
   } catch {
     return false;
@@ -32,10 +35,16 @@ export async function recordAliveAfter(ctx: ScenarioContext): Promise<void> {
  * changes nothing: an existing route answers 405 (wrong method), a missing one 404. Probing never
  * sends a body, so it cannot itself be malformed input to a target that is fragile about it.
  */
-export async function requireRoute(ctx: ScenarioContext, method: 'GET' | 'POST', path: string): Promise<HttpResponse> {
+export async function requireRoute(
+  ctx: ScenarioContext,
+  method: 'GET' | 'POST',
+  path: string,
+): Promise<HttpResponse> {
   const answer = await ctx.http({ path, timeoutMs: PROBE_TIMEOUT_MS });
   if (MISSING_ROUTE.has(answer.status) && !(method === 'POST' && answer.status === 405)) {
-    ctx.skip(`target has no ${path.startsWith('/admin') ? 'admin hook' : 'route'} ${method} ${path} (HTTP ${answer.status}${method === 'POST' ? ' to a GET probe' : ''})`);
+    ctx.skip(
+      `target has no ${path.startsWith('/admin') ? 'admin hook' : 'route'} ${method} ${path} (HTTP ${answer.status}${method === 'POST' ? ' to a GET probe' : ''})`,
+    );
   }
   return answer;
 }
@@ -55,7 +64,8 @@ export async function awaitAlive(ctx: ScenarioContext): Promise<void> {
 /** An admin call that must succeed: anything but a 2xx stops the case with what the target said. */
 export async function adminCall(ctx: ScenarioContext, path: string, json: unknown = {}): Promise<unknown> {
   const answer = await ctx.http({ method: 'POST', path, json, timeoutMs: PROBE_TIMEOUT_MS * 2 });
-  if (answer.status < 200 || answer.status >= 300) throw new Error(`POST ${path} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+  if (answer.status < 200 || answer.status >= 300)
+    throw new Error(`POST ${path} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
   return jsonOf(answer.body);
 }
 
@@ -63,7 +73,10 @@ export async function adminCall(ctx: ScenarioContext, path: string, json: unknow
 export async function readJson(ctx: ScenarioContext, path: string): Promise<Record<string, unknown>> {
   const answer = await requireRoute(ctx, 'GET', path);
   const body = jsonOf(answer.body);
-  if (answer.status !== 200 || !isRecord(body)) throw new Error(`GET ${path} answered ${answer.status} without a JSON object: ${answer.body.slice(0, 200)}`);
+  if (answer.status !== 200 || !isRecord(body))
+    throw new Error(
+      `GET ${path} answered ${answer.status} without a JSON object: ${answer.body.slice(0, 200)}`,
+    );
   return body;
 }
 
@@ -71,13 +84,19 @@ export async function readJson(ctx: ScenarioContext, path: string): Promise<Reco
 export async function providerChain(ctx: ScenarioContext): Promise<string[]> {
   const { chain } = await readJson(ctx, '/providers');
   if (!Array.isArray(chain) || chain.length === 0 || chain.some((p) => typeof p !== 'string')) {
-    throw new Error(`GET /providers: expected "chain" to be a non-empty list of provider names, got ${JSON.stringify(chain)?.slice(0, 100)}`);
+    throw new Error(
+      `GET /providers: expected "chain" to be a non-empty list of provider names, got ${JSON.stringify(chain)?.slice(0, 100)}`,
+    );
   }
   return chain as string[];
 }
 
 /** Sets a provider's admin state (up, down, slow, flapping) through POST /admin/providers/NAME. */
-export function setProviderState(ctx: ScenarioContext, provider: string, state: Record<string, unknown>): Promise<unknown> {
+export function setProviderState(
+  ctx: ScenarioContext,
+  provider: string,
+  state: Record<string, unknown>,
+): Promise<unknown> {
   return adminCall(ctx, `/admin/providers/${encodeURIComponent(provider)}`, state);
 }
 
@@ -86,7 +105,12 @@ export function setProviderState(ctx: ScenarioContext, provider: string, state: 
  * last provider is never among them, so the chain always has one left to answer.
  */
 export function chainHead(chain: readonly string[], param: string, entries: readonly unknown[]): string[] {
-  if (entries.length >= chain.length) throw new ScenarioParamError(param, `fewer entries than the target's ${chain.length} providers (the last one must stay up)`, entries);
+  if (entries.length >= chain.length)
+    throw new ScenarioParamError(
+      param,
+      `fewer entries than the target's ${chain.length} providers (the last one must stay up)`,
+      entries,
+    );
   return chain.slice(0, entries.length);
 }
 
@@ -104,7 +128,10 @@ export async function restoreProviders(ctx: ScenarioContext, providers: readonly
 
 /** One sample value from the target's Prometheus text (first series of that name). */
 export async function readMetric(ctx: ScenarioContext, name: string): Promise<number | undefined> {
-  const answer = await ctx.http({ path: pathParam(ctx.params, 'metricsPath', '/metrics'), timeoutMs: PROBE_TIMEOUT_MS });
+  const answer = await ctx.http({
+    path: pathParam(ctx.params, 'metricsPath', '/metrics'),
+    timeoutMs: PROBE_TIMEOUT_MS,
+  });
   if (answer.status !== 200) return undefined;
   const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(answer.body);
   return match ? Number(match[1]) : undefined;

@@ -21,7 +21,10 @@ export function requestTimeoutOf(ctx: ScenarioContext): number {
 }
 
 /** Runs `body` with a client sized to the shard's lanes, destroyed afterwards whatever happens. */
-export async function withClient<T>(ctx: ScenarioContext, body: (client: TargetClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  ctx: ScenarioContext,
+  body: (client: TargetClient) => Promise<T>,
+): Promise<T> {
   const client = new TargetClient(ctx.target, ctx.load.connections, requestTimeoutOf(ctx));
   try {
     return await body(client);

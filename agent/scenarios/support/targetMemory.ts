@@ -24,9 +24,11 @@ export class TargetMemory {
    */
   static async open(ctx: ScenarioContext, required: boolean): Promise<TargetMemory> {
     const metric = stringParam(ctx.params, 'rssMetric', 'process_resident_memory_bytes');
-    if (!METRIC_NAME.test(metric)) throw new ScenarioParamError('rssMetric', 'a Prometheus metric name', metric);
+    if (!METRIC_NAME.test(metric))
+      throw new ScenarioParamError('rssMetric', 'a Prometheus metric name', metric);
     const memory = new TargetMemory(ctx, metric);
-    if ((await memory.sample()) === undefined && required) ctx.skip(`target exposes no ${metric} on its metrics path`);
+    if ((await memory.sample()) === undefined && required)
+      ctx.skip(`target exposes no ${metric} on its metrics path`);
     return memory;
   }
 
