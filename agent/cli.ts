@@ -3,11 +3,11 @@
  */
 import os from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
-import { checkNatsUrl } from '../shared/bus.js';
-import { runCli } from '../shared/cliMain.js';
+import { checkNatsUrl } from '../shared/bus/connection.js';
+import { runCli } from '../shared/cli/main.js';
 import { EXIT } from '../shared/errors.js';
 import { AgentDaemon } from './daemon.js';
-import { prepareThermal } from './thermalSetup.js';
+import { prepareThermal } from './thermal/setup.js';
 
 function positiveInt(flag: string, max: number) {
   return (value: string) => {

@@ -11,9 +11,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type Consumer } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { Piscina } from 'piscina';
-import { connectBus, ensureTopology, jetstreamManager, openAgentsBucket } from '../shared/bus.js';
-import { CATALOGUE_HASH, type Capability } from '../shared/catalogue.js';
-import { createMergeHistogram, encodeHistogram } from '../shared/histogram.js';
+import { connectBus, ensureTopology, jetstreamManager, openAgentsBucket } from '../shared/bus/connection.js';
+import { CATALOGUE_HASH, type Capability } from '../shared/model/catalogue.js';
+import { createMergeHistogram, encodeHistogram } from '../shared/metrics/histogram.js';
 import {
   PROTOCOL_VERSION,
   RejectedMessages,
@@ -22,14 +22,14 @@ import {
   encode,
   type Announce,
   type ThermalReport,
-} from '../shared/protocol.js';
-import { createControlBlock, type ControlBlock } from './controlBlock.js';
+} from '../shared/protocol/messages.js';
+import { createControlBlock, type ControlBlock } from './shm/controlBlock.js';
 import type { OpStarts } from './thermal/windowAnalysis.js';
 import { readHostFacts, type HostFacts } from './hostInfo.js';
-import { RunLeases } from './runLeases.js';
+import { RunLeases } from './shard/leases.js';
 import { ThreadSlots } from './threadSlots.js';
 import { INSTALLED_SCENARIOS } from './scenarios/index.js';
-import { runDeliveredShard, type ShardRunnerDeps } from './shardRunner.js';
+import { runDeliveredShard, type ShardRunnerDeps } from './shard/lifecycle.js';
 import { STOP_REASONS, STOP_SLOTS } from './worker/gate.js';
 
 export type ThermalWindowCloser = (

@@ -11,7 +11,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createRecordingHistogram, encodeHistogram, mergeEncoded, summarize } from '../shared/histogram.js';
+import {
+  createRecordingHistogram,
+  encodeHistogram,
+  mergeEncoded,
+  summarize,
+} from '../shared/metrics/histogram.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');

@@ -4,9 +4,9 @@
  */
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
-import { createControlBlock } from '../agent/controlBlock.js';
+import { createControlBlock } from '../agent/shm/controlBlock.js';
 import type { ShardTask, ShardTaskResult } from '../agent/worker/shardTask.js';
-import { CATALOGUE_HASH } from '../shared/catalogue.js';
+import { CATALOGUE_HASH } from '../shared/model/catalogue.js';
 
 const [url, connections, durationMs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 const pool = new Piscina({

@@ -1,2 +1,2 @@
 #!/usr/bin/env node
-import '../dist/coordinator/cli.js';
+import '../dist/coordinator/cli/main.js';

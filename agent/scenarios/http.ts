@@ -3,10 +3,10 @@
  * whose load is a single kind of request. The request is built once; the loop only sends it.
  */
 import type { Dispatcher } from 'undici';
-import type { Scenario } from '../../shared/scenario.js';
+import type { Scenario } from '../../shared/model/scenario.js';
 import { intParam, ScenarioParamError, stringParam } from './support/params.js';
-import { LaneClients } from '../worker/laneClients.js';
-import { requestTimeoutOf } from './support/targetClient.js';
+import { LaneClients } from '../http/laneClients.js';
+import { requestTimeoutOf } from '../http/targetClient.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 

@@ -2,7 +2,7 @@
  * The scenarios installed with this agent. A shard can only name one of these: nothing received
  * over the bus is run as code.
  */
-import type { Scenario } from '../../shared/scenario.js';
+import type { Scenario } from '../../shared/model/scenario.js';
 import { providerCascadeScenario } from './concurrency/providerCascade.js';
 import { sessionOverflowScenario } from './concurrency/sessionOverflow.js';
 import { connectionExhaustionScenario } from './edges/connectionExhaustion.js';

@@ -4,7 +4,7 @@ import {
   setBlocked,
   setConcurrencyPermille,
   type ControlBlock,
-} from '../controlBlock.js';
+} from '../shm/controlBlock.js';
 import { saneReadingProblem, throttlePermille, type ThermalLimits } from './limits.js';
 import { errorMessage, type Sensor } from './sensor.js';
 import { DownsampledTimeline, type GovernorState, type ThermalSample } from './timeline.js';

@@ -2,10 +2,10 @@
  * Builds the ScenarioContext a scenario runs against, from the shard, its gate and recorder.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ShardAssign } from '../../shared/protocol.js';
-import { ScenarioSkipped, type ScenarioContext } from '../../shared/scenario.js';
+import type { ShardAssign } from '../../shared/protocol/messages.js';
+import { ScenarioSkipped, type ScenarioContext } from '../../shared/model/scenario.js';
 import type { Gate } from './gate.js';
-import type { TargetClient } from './httpClient.js';
+import type { TargetClient } from '../http/client.js';
 import { runClosedLoop, runOpenModel, timeOperation, type LoadBounds } from './loadDriver.js';
 import type { ShardRecorder } from './recorder.js';
 

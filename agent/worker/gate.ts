@@ -4,7 +4,7 @@
  * so a block reaches a busy worker at its next operation. Time spent blocked is kept so that the
  * shard's load phase is extended by it and it never shows up as latency.
  */
-import { CONTROL_SLOTS } from '../controlBlock.js';
+import { CONTROL_SLOTS } from '../shm/controlBlock.js';
 
 /** Slots of the per-shard stop word. */
 export const STOP_SLOTS = { stop: 0 } as const;

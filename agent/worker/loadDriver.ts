@@ -7,8 +7,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyError, classifyStatus, errorCode, type OutcomeClass } from '../../shared/outcomes.js';
-import type { OpOutcome } from '../../shared/scenario.js';
+import {
+  classifyError,
+  classifyStatus,
+  errorCode,
+  type OutcomeClass,
+} from '../../shared/metrics/outcomes.js';
+import type { OpOutcome } from '../../shared/model/scenario.js';
 import type { Gate } from './gate.js';
 import type { ShardRecorder } from './recorder.js';
 

@@ -3,14 +3,14 @@
  * array, bounded maps for scenario counters, gauges and error keys. The hot path (`recordOp`)
  * allocates nothing.
  */
-import { createRecordingHistogram, encodeHistogram, type Histogram } from '../../shared/histogram.js';
+import { createRecordingHistogram, encodeHistogram, type Histogram } from '../../shared/metrics/histogram.js';
 import {
   OUTCOME_CLASSES,
   OUTCOME_INDEX,
   emptyOutcomes,
   type OutcomeClass,
   type OutcomeCounts,
-} from '../../shared/outcomes.js';
+} from '../../shared/metrics/outcomes.js';
 
 const MAX_KEYS = 50;
 const MAX_NAMED = 64;

@@ -6,12 +6,12 @@
 import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ShardAssign, ShardStatus } from '../../shared/protocol.js';
-import { ScenarioSkipped } from '../../shared/scenario.js';
+import type { ShardAssign, ShardStatus } from '../../shared/protocol/messages.js';
+import { ScenarioSkipped } from '../../shared/model/scenario.js';
 import { SCENARIOS } from '../scenarios/index.js';
 import { createScenarioContext } from './context.js';
 import { Gate, STOP_REASONS } from './gate.js';
-import { TargetClient } from './httpClient.js';
+import { TargetClient } from '../http/client.js';
 import { ShardRecorder, type RecordedTotals } from './recorder.js';
 
 export interface ShardTask {

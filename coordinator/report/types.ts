@@ -2,12 +2,12 @@
  * The report model. The JSON file is this object; its top-level keys are a contract: add fields,
  * never rename them silently (bump `schema` when a change is not additive).
  */
-import type { SuiteName } from '../../shared/catalogue.js';
-import type { LatencySummary } from '../../shared/histogram.js';
-import type { ThermalReport } from '../../shared/protocol.js';
-import type { LoadSpec, ThresholdSpec } from '../../shared/testCase.js';
-import type { MergedMetrics } from '../merge.js';
-import type { AttemptRecord, ShardState } from '../runState.js';
+import type { SuiteName } from '../../shared/model/catalogue.js';
+import type { LatencySummary } from '../../shared/metrics/histogram.js';
+import type { ThermalReport } from '../../shared/protocol/messages.js';
+import type { LoadSpec, ThresholdSpec } from '../../shared/model/testCase.js';
+import type { MergedMetrics } from '../results/merge.js';
+import type { AttemptRecord, ShardState } from '../dispatch/runState.js';
 
 export const REPORT_SCHEMA = 'stampede.report/1';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import { readJsonReport, readTextReport } from '../helpers/reports.js';
-import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
+import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import { startAgent, startBackgroundLoad, type RunningProcess } from '../helpers/processes.js';
 

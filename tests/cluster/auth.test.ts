@@ -9,9 +9,9 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
-import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
-import { PACKAGE_ROOT } from '../../shared/paths.js';
-import { SUBJECTS } from '../../shared/protocol.js';
+import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
+import { PACKAGE_ROOT } from '../../shared/config/paths.js';
+import { SUBJECTS } from '../../shared/protocol/messages.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import {
   AGENT_CLI,

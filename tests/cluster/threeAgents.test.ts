@@ -7,9 +7,9 @@ import { after, before, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { readJsonReport, readTextReport } from '../helpers/reports.js';
-import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
-import { openAgentsBucket } from '../../shared/bus.js';
-import { SUBJECTS } from '../../shared/protocol.js';
+import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
+import { openAgentsBucket } from '../../shared/bus/connection.js';
+import { SUBJECTS } from '../../shared/protocol/messages.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import {
   FAST_CLUSTER,

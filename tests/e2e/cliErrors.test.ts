@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
+import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
 import {
   runCoordinator,
   tempConfig,

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { PACKAGE_ROOT } from '../../shared/paths.js';
+import { PACKAGE_ROOT } from '../../shared/config/paths.js';
 import { processesMarked } from '../helpers/processes.js';
 import { readJsonReport, readTextReport } from '../helpers/reports.js';
 

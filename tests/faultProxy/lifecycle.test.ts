@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { describe, it } from 'node:test';
-import { startFaultProxy } from '../../agent/faultProxy.js';
+import { startFaultProxy } from '../../agent/faultProxy/proxy.js';
 import { startTarget } from '../../target/server.js';
 import { probe, until } from './probe.js';
 

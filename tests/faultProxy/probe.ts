@@ -1,7 +1,7 @@
 /** One HTTP request on a fresh connection, classified the way a load worker would count it. */
 import http from 'node:http';
-import { startFaultProxy, type RunningFaultProxy } from '../../agent/faultProxy.js';
-import type { FaultSpec } from '../../shared/faults.js';
+import { startFaultProxy, type RunningFaultProxy } from '../../agent/faultProxy/proxy.js';
+import type { FaultSpec } from '../../shared/model/faults.js';
 
 export type Outcome = 'ok' | 'reset' | 'timeout' | 'error';
 

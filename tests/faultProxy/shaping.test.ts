@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startFaultProxy } from '../../agent/faultProxy.js';
-import { faultSpecSchema, type FaultSpec } from '../../shared/faults.js';
+import { startFaultProxy } from '../../agent/faultProxy/proxy.js';
+import { faultSpecSchema, type FaultSpec } from '../../shared/model/faults.js';
 import { startTarget, type RunningTarget } from '../../target/server.js';
 import { probe, withProxy, type ProbeResult } from './probe.js';
 

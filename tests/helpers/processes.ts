@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 export const DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const AGENT_CLI = path.join(DIST, 'agent', 'cli.js');
-export const COORDINATOR_CLI = path.join(DIST, 'coordinator', 'cli.js');
+export const COORDINATOR_CLI = path.join(DIST, 'coordinator', 'cli', 'main.js');
 
 export interface RunningProcess {
   child: ChildProcess;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SCENARIOS } from '../../agent/scenarios/index.js';
 import { ScenarioParamError } from '../../agent/scenarios/support/params.js';
-import type { ScenarioContext } from '../../shared/scenario.js';
+import type { ScenarioContext } from '../../shared/model/scenario.js';
 
 /** Enough of a context for a scenario to read its parameters; any request it sends fails the test. */
 function paramsOnly(params: Record<string, unknown>): ScenarioContext {

@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
-import { startNatsServer, type RunningNatsServer } from '../../coordinator/natsServer.js';
+import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import {
   COORDINATOR_CLI,

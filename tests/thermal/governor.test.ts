@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { concurrencyPermille, createControlBlock, isBlocked } from '../../agent/controlBlock.js';
+import { concurrencyPermille, createControlBlock, isBlocked } from '../../agent/shm/controlBlock.js';
 import {
   FileSensor,
   ScriptSensor,

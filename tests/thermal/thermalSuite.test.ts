@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { readJsonReport, readTextReport } from '../helpers/reports.js';
-import { startNatsServer } from '../../coordinator/natsServer.js';
+import { startNatsServer } from '../../coordinator/cluster/natsServer.js';
 import { startCountingTarget } from '../helpers/countingTarget.js';
 import { FAST_CLUSTER, runCoordinator, startAgent, tempConfig } from '../helpers/processes.js';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { CATALOGUE, caseId } from '../../shared/catalogue.js';
-import { loadConfig } from '../../shared/config.js';
+import { CATALOGUE, caseId } from '../../shared/model/catalogue.js';
+import { loadConfig } from '../../shared/config/config.js';
 import { ConfigError } from '../../shared/errors.js';
 import { tempConfig } from '../helpers/processes.js';
 

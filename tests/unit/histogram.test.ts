@@ -7,7 +7,7 @@ import {
   encodeHistogram,
   mergeEncoded,
   summarize,
-} from '../../shared/histogram.js';
+} from '../../shared/metrics/histogram.js';
 
 function seededValues(seed: number, n: number): number[] {
   let x = seed;

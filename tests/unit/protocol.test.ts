@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CATALOGUE_HASH } from '../../shared/catalogue.js';
+import { CATALOGUE_HASH } from '../../shared/model/catalogue.js';
 import {
   ProtocolError,
   RejectedMessages,
@@ -9,7 +9,7 @@ import {
   decodeShardAssign,
   encode,
   type ShardAssign,
-} from '../../shared/protocol.js';
+} from '../../shared/protocol/messages.js';
 
 const bytes = (value: unknown) =>
   new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));

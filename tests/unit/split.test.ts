@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planCase, splitLoad } from '../../coordinator/planner.js';
-import { CATALOGUE } from '../../shared/catalogue.js';
-import { splitEvenly, splitWeighted } from '../../shared/split.js';
+import { planCase, splitLoad } from '../../coordinator/plan/planner.js';
+import { CATALOGUE } from '../../shared/model/catalogue.js';
+import { splitEvenly, splitWeighted } from '../../shared/metrics/split.js';
 
 test('50 over 3 is 17/17/16', () => {
   assert.deepEqual(splitEvenly(50, 3), [17, 17, 16]);

@@ -3,7 +3,7 @@
  * fallback chain go down one after another (primary, then secondary). Every shard loads; only
  * shard 0 flips providers, and it puts them back up when the load ends.
  */
-import type { Scenario } from '../../../shared/scenario.js';
+import type { Scenario } from '../../../shared/model/scenario.js';
 import { numberListParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
 import { loadWithSchedule } from '../support/schedule.js';
@@ -14,7 +14,7 @@ import {
   restoreProviders,
   setProviderState,
 } from '../support/target.js';
-import { withClient } from '../support/targetClient.js';
+import { withClient } from '../../http/targetClient.js';
 
 export const providerCascadeScenario: Scenario = async (ctx) => {
   const failAt = numberListParam(ctx.params, 'failAt', [1 / 3, 2 / 3], { min: 0, max: 1 });

@@ -3,10 +3,10 @@
  * target's own count of live sessions. Every shard reads the count after its load; the merged gauge
  * keeps the highest, so the shard that finishes last decides.
  */
-import type { Scenario } from '../../../shared/scenario.js';
+import type { Scenario } from '../../../shared/model/scenario.js';
 import { pathParam } from '../support/params.js';
 import { readJson, requireRoute } from '../support/target.js';
-import { isRecord, jsonOf, prepare, send, withClient } from '../support/targetClient.js';
+import { isRecord, jsonOf, prepare, send, withClient } from '../../http/targetClient.js';
 
 function sessionCount(doc: Record<string, unknown>, field: string, path: string): number {
   const value = doc[field];

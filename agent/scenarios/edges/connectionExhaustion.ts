@@ -5,13 +5,13 @@
  * the target must still answer.
  */
 import type { Socket } from 'node:net';
-import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
+import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
 import { intParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
-import { openSocket, rawTargetOf, type RawTarget } from '../support/rawHttp.js';
+import { openSocket, rawTargetOf, type RawTarget } from '../../http/rawSocket.js';
 import { repeatWhile, settleBoth } from '../support/schedule.js';
 import { recordAliveAfter } from '../support/target.js';
-import { withClient } from '../support/targetClient.js';
+import { withClient } from '../../http/targetClient.js';
 
 const CONNECT_TIMEOUT_MS = 5000;
 const STALLED_BODY_BYTES = 100_000;

@@ -3,13 +3,13 @@
  * means the input was accepted (counted, not graceful); a 5xx, a dropped connection or no answer is
  * unhandled. Unhandled kinds are recorded as errors by name, so the report says which ones.
  */
-import type { Scenario } from '../../../shared/scenario.js';
+import type { Scenario } from '../../../shared/model/scenario.js';
 import { attemptInput } from '../support/inputs.js';
 import { choiceListParam } from '../support/params.js';
-import { rawExchange, rawTargetOf } from '../support/rawHttp.js';
+import { rawExchange, rawTargetOf } from '../../http/rawSocket.js';
 import { recordAliveAfter } from '../support/target.js';
-import { prepare, requestTimeoutOf, send, withClient } from '../support/targetClient.js';
-import { MALFORMED_KIND_NAMES, MALFORMED_KINDS } from './malformedKinds.js';
+import { prepare, requestTimeoutOf, send, withClient } from '../../http/targetClient.js';
+import { MALFORMED_KIND_NAMES, MALFORMED_KINDS } from '../data/malformedKinds.js';
 
 export const malformedInputsScenario: Scenario = async (ctx) => {
   const kinds = choiceListParam(ctx.params, 'kinds', MALFORMED_KIND_NAMES);

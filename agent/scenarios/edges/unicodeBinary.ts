@@ -6,13 +6,13 @@
  * refused with a 4xx (accepting it counts as corruption).
  */
 import type { Dispatcher } from 'undici';
-import type { OpOutcome, Scenario } from '../../../shared/scenario.js';
-import type { TargetClient } from '../../worker/httpClient.js';
+import type { OpOutcome, Scenario } from '../../../shared/model/scenario.js';
+import type { TargetClient } from '../../http/client.js';
 import { attemptInput } from '../support/inputs.js';
 import { sha256Hex } from '../support/payloads.js';
 import { recordAliveAfter } from '../support/target.js';
-import { isRecord, jsonOf, prepare, send, withClient, type Answer } from '../support/targetClient.js';
-import { BINARY_BYTES, INVALID_UTF8_BODY, UNICODE_FILE_TEXT, UNICODE_PROMPTS } from './unicodeKinds.js';
+import { isRecord, jsonOf, prepare, send, withClient, type Answer } from '../../http/targetClient.js';
+import { BINARY_BYTES, INVALID_UTF8_BODY, UNICODE_FILE_TEXT, UNICODE_PROMPTS } from '../data/unicodeKinds.js';
 
 type Check = (client: TargetClient, slot: number) => Promise<{ answer: Answer; intact: boolean }>;
 

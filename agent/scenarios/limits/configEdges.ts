@@ -6,12 +6,12 @@
  * every document 404 or 405 has no config endpoint: the case is skipped.
  */
 import type { Dispatcher } from 'undici';
-import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
+import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
 import { attemptInput } from '../support/inputs.js';
 import { pathParam } from '../support/params.js';
 import { adminCall, MISSING_ROUTE, readJson, recordAliveAfter } from '../support/target.js';
-import { isRecord, jsonOf, prepare, send, withClient } from '../support/targetClient.js';
-import { malformedConfigs } from './configDocuments.js';
+import { isRecord, jsonOf, prepare, send, withClient } from '../../http/targetClient.js';
+import { malformedConfigs } from '../data/configDocuments.js';
 
 interface ConfigState {
   version: unknown;

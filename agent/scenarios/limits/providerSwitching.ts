@@ -3,12 +3,12 @@
  * through the chain, while prompts are measured. When the load ends the chain is put back in its
  * original order (promoting each provider from the last to the first rebuilds it exactly).
  */
-import type { Scenario } from '../../../shared/scenario.js';
+import type { Scenario } from '../../../shared/model/scenario.js';
 import { intParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
 import { repeatWhile, settleBoth } from '../support/schedule.js';
 import { adminCall, providerChain, requireRoute } from '../support/target.js';
-import { withClient } from '../support/targetClient.js';
+import { withClient } from '../../http/targetClient.js';
 
 const PRIMARY_HOOK = '/admin/primary';
 

@@ -5,11 +5,11 @@
  * for a malformed id, a fresh session for an unknown or deleted one, a reset (recovered) session
  * for a corrupted one. A corrupted session served as if intact is counted on its own.
  */
-import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
-import type { TargetClient } from '../../worker/httpClient.js';
+import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
+import type { TargetClient } from '../../http/client.js';
 import { attemptInput } from '../support/inputs.js';
 import { adminCall, recordAliveAfter, requireRoute } from '../support/target.js';
-import { isRecord, jsonOf, prepare, send, withClient, type Answer } from '../support/targetClient.js';
+import { isRecord, jsonOf, prepare, send, withClient, type Answer } from '../../http/targetClient.js';
 
 type Verdict = { answer: Answer; handled: boolean; corruptServed?: boolean };
 type Kind = (index: number) => Promise<Verdict>;

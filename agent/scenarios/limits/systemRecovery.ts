@@ -3,11 +3,11 @@
  * state file truncated, then filled with garbage — and after each restart it must answer a
  * prompt. After a clean restart a session opened before it must still be there.
  */
-import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
-import { errorCode } from '../../../shared/outcomes.js';
+import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
+import { errorCode } from '../../../shared/metrics/outcomes.js';
 import { adminCall, recordAliveAfter, requireRoute } from '../support/target.js';
-import { isRecord, prepare, send, withClient, type Answer } from '../support/targetClient.js';
-import type { TargetClient } from '../../worker/httpClient.js';
+import { isRecord, prepare, send, withClient, type Answer } from '../../http/targetClient.js';
+import type { TargetClient } from '../../http/client.js';
 
 const RESTART_HOOK = '/admin/restart';
 const RESTARTS = [undefined, 'truncate', 'garbage'] as const;

@@ -3,12 +3,12 @@
  * handled when the target answers 200 and reports the file's size and SHA-256 as sent, so a
  * truncated or re-encoded upload is caught, not just a refusal.
  */
-import type { Scenario } from '../../../shared/scenario.js';
+import type { Scenario } from '../../../shared/model/scenario.js';
 import { intListParam, pathParam } from '../support/params.js';
 import { sha256Hex, textOfSize } from '../support/payloads.js';
 import { settleBoth } from '../support/schedule.js';
 import { TargetMemory } from '../support/targetMemory.js';
-import { isRecord, jsonOf, prepare, send, withClient } from '../support/targetClient.js';
+import { isRecord, jsonOf, prepare, send, withClient } from '../../http/targetClient.js';
 
 const MiB = 1024 * 1024;
 

@@ -4,13 +4,13 @@
  * and the growth from first to last sample are the gauges the thresholds bound: a leak shows as a
  * steady slope, while a one-off heap expansion does not.
  */
-import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
-import type { TargetClient } from '../../worker/httpClient.js';
+import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
+import type { TargetClient } from '../../http/client.js';
 import type { Dispatcher } from 'undici';
 import { intParam, pathParam } from '../support/params.js';
 import { textOfSize } from '../support/payloads.js';
 import { fittedSlope, TargetMemory } from '../support/targetMemory.js';
-import { prepare, send, withClient } from '../support/targetClient.js';
+import { prepare, send, withClient } from '../../http/targetClient.js';
 
 const MIN_SAMPLES = 3;
 

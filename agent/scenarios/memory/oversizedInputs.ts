@@ -4,14 +4,14 @@
  * target that still answers right after. A 2xx means the limit is not enforced; a 5xx or a target
  * that stops answering is unhandled.
  */
-import type { Scenario } from '../../../shared/scenario.js';
-import { errorCode } from '../../../shared/outcomes.js';
+import type { Scenario } from '../../../shared/model/scenario.js';
+import { errorCode } from '../../../shared/metrics/outcomes.js';
 import { intParam, numberListParam, pathParam } from '../support/params.js';
 import { textOfSize } from '../support/payloads.js';
 import { isAlive, recordAliveAfter } from '../support/target.js';
 import { settleBoth } from '../support/schedule.js';
 import { TargetMemory } from '../support/targetMemory.js';
-import { prepare, send, withClient } from '../support/targetClient.js';
+import { prepare, send, withClient } from '../../http/targetClient.js';
 
 const MiB = 1024 * 1024;
 

@@ -3,7 +3,7 @@
  * its own short period while load runs, so the chain's head changes health many times a second.
  * The health flips the target reports are counted, proving the oscillation happened.
  */
-import type { Scenario, ScenarioContext } from '../../../shared/scenario.js';
+import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
 import { intListParam, intParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
 import { repeatWhile, settleBoth } from '../support/schedule.js';
@@ -15,7 +15,7 @@ import {
   restoreProviders,
   setProviderState,
 } from '../support/target.js';
-import { isRecord, withClient } from '../support/targetClient.js';
+import { isRecord, withClient } from '../../http/targetClient.js';
 
 /** Whether each provider takes calls right now, from GET /providers/health. */
 async function availability(ctx: ScenarioContext): Promise<Map<string, boolean>> {

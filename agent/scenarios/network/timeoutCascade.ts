@@ -4,7 +4,7 @@
  * provider timeouts before the fallback answers. Judged on answers and their mean time; the
  * provider timeouts seen in the answers are counted as evidence.
  */
-import type { Scenario } from '../../../shared/scenario.js';
+import type { Scenario } from '../../../shared/model/scenario.js';
 import { intParam, numberListParam } from '../support/params.js';
 import { processOperation } from '../support/processOp.js';
 import { loadWithSchedule } from '../support/schedule.js';
@@ -15,7 +15,7 @@ import {
   restoreProviders,
   setProviderState,
 } from '../support/target.js';
-import { withClient } from '../support/targetClient.js';
+import { withClient } from '../../http/targetClient.js';
 
 export const timeoutCascadeScenario: Scenario = async (ctx) => {
   const slowAt = numberListParam(ctx.params, 'slowAt', [0, 0.5], { min: 0, max: 1 });

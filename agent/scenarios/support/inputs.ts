@@ -1,6 +1,6 @@
 /** Sending one named input of an edge-case table and accounting for a target that drops it. */
-import { errorCode } from '../../../shared/outcomes.js';
-import type { ScenarioContext } from '../../../shared/scenario.js';
+import { errorCode } from '../../../shared/metrics/outcomes.js';
+import type { ScenarioContext } from '../../../shared/model/scenario.js';
 
 /**
  * Runs one input's exchange. A transport failure (dropped connection, no answer) counts as

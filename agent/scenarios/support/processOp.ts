@@ -3,10 +3,10 @@
  * some provider of the fallback chain. Besides success it counts what the provider-related cases
  * are judged on: answers that needed the fallback, and provider timeouts along the chain.
  */
-import type { OpOutcome, ScenarioContext } from '../../../shared/scenario.js';
-import type { TargetClient } from '../../worker/httpClient.js';
+import type { OpOutcome, ScenarioContext } from '../../../shared/model/scenario.js';
+import type { TargetClient } from '../../http/client.js';
 import { pathParam, stringParam } from './params.js';
-import { isRecord, jsonOf, prepare, send } from './targetClient.js';
+import { isRecord, jsonOf, prepare, send } from '../../http/targetClient.js';
 
 const PROCESS_COUNTERS = ['fallbackAnswers', 'providerTimeouts'] as const;
 

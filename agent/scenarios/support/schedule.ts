@@ -3,7 +3,7 @@
  * and the schedule run together; the restore step always runs once both are done, so a case never
  * leaves the shared target broken for the cases after it.
  */
-import type { ScenarioContext } from '../../../shared/scenario.js';
+import type { ScenarioContext } from '../../../shared/model/scenario.js';
 
 interface ScheduledStep {
   /** When to act, as a fraction (0..1) of the load's duration. */

@@ -3,9 +3,9 @@
  * hook a case needs, what does its /metrics say, what is its provider chain. None of these calls is
  * recorded; they are the case's set-up and its evidence.
  */
-import type { HttpResponse, ScenarioContext } from '../../../shared/scenario.js';
+import type { HttpResponse, ScenarioContext } from '../../../shared/model/scenario.js';
 import { intParam, pathParam, ScenarioParamError } from './params.js';
-import { isRecord, jsonOf } from './targetClient.js';
+import { isRecord, jsonOf } from '../../http/targetClient.js';
 
 const PROBE_TIMEOUT_MS = 3000;
 const START_POLL_MS = 100;

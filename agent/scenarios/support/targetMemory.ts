@@ -2,7 +2,7 @@
  * The target's resident memory, read from its Prometheus /metrics while a memory case runs. Every
  * memory case reports `gauge.peakRssBytes`, which STRESS_TEST_MEMORY_LIMIT can bound.
  */
-import type { ScenarioContext } from '../../../shared/scenario.js';
+import type { ScenarioContext } from '../../../shared/model/scenario.js';
 import { ScenarioParamError, stringParam } from './params.js';
 import { repeatWhile } from './schedule.js';
 import { readMetric } from './target.js';

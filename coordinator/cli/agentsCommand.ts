@@ -1,0 +1,62 @@
+/** `coordinator agents`: the live roster as a table. */
+import { connectBus, openAgentsBucket } from '../../shared/bus/connection.js';
+import { decodeAnnounce, type Announce } from '../../shared/protocol/messages.js';
+import { refusalOf } from '../cluster/roster.js';
+
+/** Heartbeats older than this are shown as stale; the bucket drops them after a minute. */
+const STALE_MS = 5000;
+
+export async function listAgents(natsUrl: string): Promise<{ agents: Announce[]; table: string }> {
+  const nc = await connectBus({ url: natsUrl, name: 'stampede-coordinator-agents' });
+  try {
+    const kv = await openAgentsBucket(nc);
+    const agents: Announce[] = [];
+    for await (const key of await kv.keys()) {
+      const entry = await kv.get(key);
+      if (entry?.operation !== 'PUT') continue;
+      try {
+        agents.push(decodeAnnounce(entry.value));
+      } catch (error) {
+        process.stderr.write(`ignoring agent entry ${key}: ${(error as Error).message}\n`);
+      }
+    }
+    agents.sort((a, b) => a.agentId.localeCompare(b.agentId));
+    const now = Date.now();
+    const rows = [
+      ['ID', 'HOST', 'CORES', 'THREADS', 'MEMORY', 'CPU', 'CAPABILITIES', 'PROTOCOL', 'LAST HEARTBEAT'],
+    ];
+    for (const a of agents) {
+      const age = now - a.heartbeatAt;
+      const refusal = refusalOf(a);
+      rows.push([
+        a.agentId,
+        a.host,
+        String(a.cores),
+        String(a.threads),
+        `${(a.memoryBytes / 1024 ** 3).toFixed(1)} GiB`,
+        a.cpuModel,
+        a.capabilities.join(',') +
+          (a.thermal
+            ? ` (${a.thermal.sensor}${a.thermal.real ? '' : ', scripted'}, ${a.thermal.state})`
+            : ''),
+        refusal ? `${a.protocol} (REFUSED)` : String(a.protocol),
+        `${(age / 1000).toFixed(1)} s ago${age > STALE_MS ? ' (stale)' : ''}`,
+      ]);
+    }
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    const table = rows
+      .map((r) =>
+        r
+          .map((c, i) => c.padEnd(widths[i]))
+          .join('  ')
+          .trimEnd(),
+      )
+      .join('\n');
+    return {
+      agents,
+      table: agents.length === 0 ? `no agents have announced themselves on ${natsUrl}` : table,
+    };
+  } finally {
+    await nc.close();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Starts a real `nats-server -js` child on a free 127.0.0.1 port with its own temporary store,
+ * after nats.js's test launcher: a config with `port: -1` and a ports file, then race "ports file
+ * written" against "process exited". Used by the embedded default cluster and by the tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ClusterError } from '../../shared/errors.js';
+import { track } from './childProcess.js';
+
+export interface RunningNatsServer {
+  url: string;
+  port: number;
+  pid: number;
+  storeDir: string;
+  /** Stops the server (SIGTERM, then SIGKILL) and removes its store unless `keepStore`. */
+  stop(options?: { keepStore?: boolean }): Promise<void>;
+  /** SIGKILL, keeping the store: for restart tests. */
+  kill(): Promise<void>;
+  process: ChildProcess;
+}
+
+export const NATS_SERVER_BIN = process.env.STAMPEDE_NATS_SERVER ?? 'nats-server';
+
+export interface StartNatsOptions {
+  /** Reuse a store (restart tests); a new temporary one otherwise. */
+  storeDir?: string;
+  /** Fixed port (restart tests); a free one otherwise. */
+  port?: number;
+  timeoutMs?: number;
+  /** More nats-server config (e.g. an authorization block), appended as is. */
+  extraConfig?: string;
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+export async function startNatsServer(options: StartNatsOptions = {}): Promise<RunningNatsServer> {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'stampede-nats-'));
+  const storeDir = options.storeDir ?? path.join(workDir, 'store');
+  const configFile = path.join(workDir, 'nats.conf');
+  writeFileSync(
+    configFile,
+    [
+      `listen: "127.0.0.1:${options.port ?? -1}"`,
+      `ports_file_dir: "${workDir}"`,
+      `jetstream { store_dir: "${storeDir}" }`,
+      options.extraConfig ?? '',
+      '',
+    ].join('\n'),
+  );
+  let stderr = '';
+  let child: ChildProcess;
+  try {
+    child = spawn(NATS_SERVER_BIN, ['-c', configFile], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      detached: true,
+    });
+    track(child);
+  } catch (error) {
+    throw new ClusterError(`cannot start ${NATS_SERVER_BIN}: ${(error as Error).message}`, 'E_NATS_SPAWN');
+  }
+  child.stderr!.on('data', (d: Buffer) => {
+    if (stderr.length < 8192) stderr += d.toString();
+  });
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  let port = 0;
+  while (Date.now() < deadline) {
+    const failure = await Promise.race([spawnError, sleep(25).then(() => undefined)]);
+    if (failure) {
+      const missing = (failure as NodeJS.ErrnoException).code === 'ENOENT';
+      throw new ClusterError(
+        missing
+          ? `nats-server not found on PATH: install it ("sudo apt-get install -y nats-server" on Debian, or run "make setup"), or pass --nats URL of a running server`
+          : `cannot start nats-server: ${failure.message}`,
+        'E_NATS_SPAWN',
+      );
+    }
+    if (child.exitCode !== null)
+      throw new ClusterError(
+        `nats-server exited with code ${child.exitCode} at start: ${stderr.trim().slice(-500)}`,
+        'E_NATS_SPAWN',
+      );
+    const portsFile = readdirSync(workDir).find((f) => f.endsWith('.ports'));
+    if (portsFile) {
+      const ports = JSON.parse(readFileSync(path.join(workDir, portsFile), 'utf8')) as { nats?: string[] };
+      const first = ports.nats?.[0];
+      if (first) {
+        port = Number(new URL(first).port);
+        break;
+      }
+    }
+  }
+  if (!port) {
+    child.kill('SIGKILL');
+    throw new ClusterError(
+      `nats-server did not report its port within ${options.timeoutMs ?? 10_000} ms: ${stderr.trim().slice(-500)}`,
+      'E_NATS_SPAWN',
+    );
+  }
+  const stop = async (stopOptions: { keepStore?: boolean } = {}) => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await Promise.race([exited(child), sleep(5000)]);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited(child);
+      }
+    }
+    rmSync(stopOptions.keepStore ? configFile : workDir, { recursive: true, force: true });
+  };
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    pid: child.pid!,
+    storeDir,
+    stop,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited(child);
+    },
+    process: child,
+  };
+}

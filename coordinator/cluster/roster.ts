@@ -1,0 +1,132 @@
+/**
+ * The roster: live agents, from the agents bucket. An agent is live while its heartbeats keep
+ * arriving (judged on the coordinator's clock, by arrival); one that speaks another protocol
+ * version or has another suite catalogue is refused by name, never silently used.
+ */
+import type { KV, KvEntry } from '@nats-io/kv';
+import { CATALOGUE_HASH, type Capability } from '../../shared/model/catalogue.js';
+import {
+  PROTOCOL_VERSION,
+  decodeAnnounce,
+  type Announce,
+  type RejectedMessages,
+} from '../../shared/protocol/messages.js';
+
+export interface RosterAgent {
+  announce: Announce;
+  lastSeen: number;
+}
+
+/** Missed heartbeats (at ~1 s) before an agent counts as gone. */
+export const LIVENESS_MS = 3500;
+
+export function refusalOf(a: Announce): string | undefined {
+  if (a.protocol !== PROTOCOL_VERSION)
+    return `agent ${a.agentId} speaks protocol version ${a.protocol}, this coordinator ${PROTOCOL_VERSION}: refused`;
+  if (a.catalogueHash !== CATALOGUE_HASH)
+    return `agent ${a.agentId} has suite catalogue ${a.catalogueHash}, this coordinator ${CATALOGUE_HASH}: refused (install the same stampede version on both)`;
+  return undefined;
+}
+
+export class Roster {
+  private readonly agents = new Map<string, RosterAgent>();
+  private readonly seen = new Map<string, Announce>();
+  readonly refused = new Map<string, string>();
+  /** Agents that were live during this coordinator's watch and then stopped heartbeating. */
+  readonly lost = new Map<string, number>();
+  private readonly waiters = new Set<() => void>();
+  private stopWatch?: () => void;
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    private readonly rejected: RejectedMessages,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async watch(kv: KV): Promise<void> {
+    const iterator = await kv.watch();
+    this.stopWatch = () => iterator.stop();
+    void (async () => {
+      for await (const entry of iterator) this.onEntry(entry);
+    })().catch((e) => this.log(`roster watch ended: ${(e as Error).message}`));
+    this.sweeper = setInterval(() => this.sweep(), 500);
+  }
+
+  private onEntry(entry: KvEntry): void {
+    if (entry.operation !== 'PUT') {
+      this.markGone(entry.key);
+      return;
+    }
+    let announce: Announce;
+    try {
+      announce = decodeAnnounce(entry.value);
+    } catch (error) {
+      this.rejected.record(`agents bucket key ${entry.key}`, error);
+      return;
+    }
+    if (announce.agentId !== entry.key) {
+      this.rejected.record(
+        `agents bucket key ${entry.key}`,
+        new Error(`announce names agent ${announce.agentId}`),
+      );
+      return;
+    }
+    const refusal = refusalOf(announce);
+    if (refusal) {
+      if (!this.refused.has(announce.agentId)) this.log(refusal);
+      this.refused.set(announce.agentId, refusal);
+      return;
+    }
+    // A heartbeat older than the liveness window is a leftover entry of a dead agent.
+    const age = Date.now() - announce.heartbeatAt;
+    if (!this.agents.has(announce.agentId) && age > 10_000) return;
+    this.agents.set(announce.agentId, { announce, lastSeen: Date.now() });
+    this.seen.set(announce.agentId, announce);
+    this.lost.delete(announce.agentId);
+    for (const wake of this.waiters) wake();
+  }
+
+  private markGone(agentId: string): void {
+    if (this.agents.delete(agentId)) this.lost.set(agentId, Date.now());
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    for (const [id, a] of this.agents) if (now - a.lastSeen > LIVENESS_MS) this.markGone(id);
+  }
+
+  live(capability?: Capability): RosterAgent[] {
+    return [...this.agents.values()].filter(
+      (a) => !capability || a.announce.capabilities.includes(capability),
+    );
+  }
+
+  /** Every agent seen live during the watch, including the ones since lost. */
+  everSeen(): Announce[] {
+    return [...this.seen.values()];
+  }
+
+  /** Resolves true once `enough()` holds, false after `timeoutMs`. */
+  async waitFor(enough: () => boolean, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!enough()) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.min(left, 500));
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.waiters.add(done);
+      });
+      this.waiters.clear();
+    }
+    return true;
+  }
+
+  close(): void {
+    this.stopWatch?.();
+    clearInterval(this.sweeper);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * What the coordinator knows about each shard of a run while it runs: its attempts (who got it,
+ * when it reported ready), the one result accepted for it, and whether it was lost.
+ */
+import type { Progress, ShardResult, ShardStatus } from '../../shared/protocol/messages.js';
+import type { PlannedCase, PlannedShard } from '../plan/planner.js';
+
+export type ShardState = 'pending' | 'running' | 'done' | 'lost' | 'unfinished';
+
+export interface AttemptRecord {
+  attempt: number;
+  agentId: string;
+  session: string;
+  readyAt: number;
+  /** The attempt's own result status, or why it has none. */
+  status?: ShardStatus | 'superseded' | 'no result';
+  note?: string;
+}
+
+export interface ShardRecord {
+  caseId: string;
+  planned: PlannedShard;
+  state: ShardState;
+  attempts: AttemptRecord[];
+  /** The attempt allowed to report; results of any other attempt are fenced off. */
+  currentAttempt: number;
+  accepted?: ShardResult;
+  lostReason?: string;
+  lastProgress?: Progress;
+}
+
+export interface CaseRun {
+  planned: PlannedCase;
+  shards: ShardRecord[];
+  startedAt?: number;
+  finishedAt?: number;
+  /** Why the case has no result at all (skipped before dispatch). */
+  skipReason?: string;
+}
+
+export function newCaseRun(planned: PlannedCase): CaseRun {
+  return {
+    planned,
+    shards: planned.shards.map((s) => ({
+      caseId: planned.id,
+      planned: s,
+      state: 'pending',
+      attempts: [],
+      currentAttempt: 0,
+    })),
+  };
+}
+
+export function isSettled(shard: ShardRecord): boolean {
+  return shard.state === 'done' || shard.state === 'lost' || shard.state === 'unfinished';
+}
