@@ -1,14 +1,14 @@
 /**
  * The agent daemon: joins the roster (announce + heartbeat in the agents bucket), pulls shards
  * from the work consumers it qualifies for while it has free pool threads, and runs each through
- * `runDeliveredShard`. Shutdown stops pulling, stops running shards at their next operation,
+ * the shard lifecycle (`shard/lifecycle.ts`). Shutdown stops pulling, stops running shards at their next operation,
  * stores their partial results and hands the deliveries back to JetStream.
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream, type Consumer } from '@nats-io/jetstream';
+import { jetstream } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { Piscina } from 'piscina';
 import { connectBus, ensureTopology, jetstreamManager, openAgentsBucket } from '../shared/bus/connection.js';
@@ -21,29 +21,17 @@ import {
   consumerName,
   encode,
   type Announce,
-  type ThermalReport,
 } from '../shared/protocol/messages.js';
 import { createControlBlock, type ControlBlock } from './shm/controlBlock.js';
-import type { OpStarts } from './thermal/windowAnalysis.js';
 import { readHostFacts, type HostFacts } from './hostInfo.js';
 import { RunLeases } from './shard/leases.js';
 import { ThreadSlots } from './threadSlots.js';
 import { INSTALLED_SCENARIOS } from './scenarios/index.js';
-import { runDeliveredShard, type ShardRunnerDeps } from './shard/lifecycle.js';
-import { STOP_REASONS, STOP_SLOTS } from './worker/gate.js';
-
-export type ThermalWindowCloser = (
-  toMs: number,
-  starts?: OpStarts,
-) => { report: ThermalReport; gauges: Record<string, number> };
-
-/** What the thermal part of the agent offers the daemon. */
-export interface ThermalHooks {
-  status(): NonNullable<Announce['thermal']>;
-  /** Starts recording a shard's window; the returned function closes it with its report and the figures it proves. */
-  openWindow(fromMs: number): ThermalWindowCloser;
-  stop(): void;
-}
+import type { ShardRunnerDeps } from './shard/deps.js';
+import { runDeliveredShard } from './shard/lifecycle.js';
+import { STOP_REASONS, requestStop, type StopWord } from './shm/stopWord.js';
+import type { ThermalHooks } from './thermal/hooks.js';
+import { pullShards } from './pullLoop.js';
 
 export interface AgentOptions {
   natsUrl: string;
@@ -75,7 +63,7 @@ export class AgentDaemon {
   private thermal?: ThermalHooks;
   private facts?: HostFacts;
   private heartbeat?: NodeJS.Timeout;
-  private readonly running = new Set<Int32Array>();
+  private readonly running = new Set<StopWord>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly control = createControlBlock();
   private closing = false;
@@ -116,7 +104,6 @@ export class AgentDaemon {
       this.options.heartbeatMs ?? 1000,
     );
     const js = jetstream(nc);
-    const emptyHistogram = encodeHistogram(createMergeHistogram());
     const deps: ShardRunnerDeps = {
       nc,
       js,
@@ -129,11 +116,24 @@ export class AgentDaemon {
       thermalWindow: this.thermal ? (from) => this.thermal!.openWindow(from) : undefined,
       running: this.running,
       allowedTargetHosts: new Set([...LOOPBACK_HOSTS, ...(this.options.allowTargets ?? [])]),
+      emptyHistogram: encodeHistogram(createMergeHistogram()),
       log: this.log,
     };
     for (const capability of this.capabilities) {
       const consumer = await js.consumers.get(STREAMS.work, consumerName(capability));
-      void this.pullLoop(consumer, deps, emptyHistogram);
+      void pullShards({
+        consumer,
+        slots: this.slots,
+        closing: () => this.closing,
+        run: (msg) => {
+          const job = runDeliveredShard(deps, msg).finally(() => {
+            this.inFlight.delete(job);
+            this.slots.release();
+          });
+          this.inFlight.add(job);
+        },
+        log: this.log,
+      });
     }
     this.log(
       `agent ${this.agentId} (session ${this.session}) ready: ${this.threads} threads, capabilities ${this.capabilities.join(', ')}, NATS ${this.options.natsUrl}`,
@@ -162,38 +162,12 @@ export class AgentDaemon {
     await this.kv.put(this.agentId, encode(message));
   }
 
-  /** Pulls one shard at a time, only when a pool thread is free, so idle agents get the rest. */
-  private async pullLoop(consumer: Consumer, deps: ShardRunnerDeps, emptyHistogram: string): Promise<void> {
-    while (!this.closing) {
-      await this.slots.take();
-      if (this.closing) break;
-      try {
-        const msg = await consumer.next({ expires: 2000 });
-        if (!msg || this.closing) {
-          msg?.nak();
-          this.slots.release();
-          continue;
-        }
-        const job = runDeliveredShard(deps, msg, emptyHistogram).finally(() => {
-          this.inFlight.delete(job);
-          this.slots.release();
-        });
-        this.inFlight.add(job);
-      } catch (error) {
-        this.slots.release();
-        if (this.closing) break;
-        this.log(`pull failed: ${(error as Error).message}`);
-        await sleep(1000);
-      }
-    }
-  }
-
   /** Stops running shards at their next operation, stores their results, then disconnects. */
   async stop(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.heartbeat);
-    for (const stop of this.running) Atomics.store(stop, STOP_SLOTS.stop, STOP_REASONS.shutdown);
+    for (const stop of this.running) requestStop(stop, STOP_REASONS.shutdown);
     this.slots.wakeAll();
     await Promise.race([Promise.allSettled([...this.inFlight]), sleep(15_000)]);
     this.thermal?.stop();

@@ -5,7 +5,7 @@
  */
 import type { ThermalReport } from '../../shared/protocol/messages.js';
 import type { ControlBlock } from '../shm/controlBlock.js';
-import type { ThermalHooks } from '../daemon.js';
+import type { ThermalHooks } from './hooks.js';
 import { analyseThermalWindow } from './windowAnalysis.js';
 import {
   DownsampledTimeline,

@@ -5,10 +5,7 @@
  * shard's load phase is extended by it and it never shows up as latency.
  */
 import { CONTROL_SLOTS } from '../shm/controlBlock.js';
-
-/** Slots of the per-shard stop word. */
-export const STOP_SLOTS = { stop: 0 } as const;
-export const STOP_REASONS = { none: 0, aborted: 1, leaseLost: 2, shutdown: 3 } as const;
+import { STOP_REASONS, STOP_SLOTS } from '../shm/stopWord.js';
 
 const POLL_MS = 50;
 

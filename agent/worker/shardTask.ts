@@ -10,7 +10,8 @@ import type { ShardAssign, ShardStatus } from '../../shared/protocol/messages.js
 import { ScenarioSkipped } from '../../shared/model/scenario.js';
 import { SCENARIOS } from '../scenarios/index.js';
 import { createScenarioContext } from './context.js';
-import { Gate, STOP_REASONS } from './gate.js';
+import { STOP_REASONS } from '../shm/stopWord.js';
+import { Gate } from './gate.js';
 import { TargetClient } from '../http/client.js';
 import { ShardRecorder, type RecordedTotals } from './recorder.js';
 

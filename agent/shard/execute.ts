@@ -1,0 +1,102 @@
+/**
+ * Step 3: run the shard in the pool. Around the pool task: the fault proxy when the case asks for
+ * faults, the stop word and its watchdog (abort, lapsed lease), the progress relay onto the bus,
+ * and the thermal window whose report travels with the result.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import { SUBJECTS, encode, type ShardAssign } from '../../shared/protocol/messages.js';
+import { startFaultProxy } from '../faultProxy/proxy.js';
+import { STOP_REASONS, createStopWord, requestStop, type StopWord } from '../shm/stopWord.js';
+import type { ThermalWindowCloser } from '../thermal/hooks.js';
+import type { ShardTask, ShardTaskResult, TaskProgress } from '../worker/shardTask.js';
+import type { ShardRunnerDeps } from './deps.js';
+import type { Handshake } from './handshake.js';
+import type { RunWatch } from './leases.js';
+import { attemptFields } from './publish.js';
+
+const WATCHDOG_MS = 200;
+
+export interface Execution {
+  outcome: ShardTaskResult;
+  thermal?: ReturnType<ThermalWindowCloser>;
+  stop: StopWord;
+}
+
+/** Publishes each cumulative, numbered snapshot: a lost one is superseded by the next, never summed. */
+function relayProgress(deps: ShardRunnerDeps, shard: ShardAssign, attempt: number): MessageChannel {
+  const channel = new MessageChannel();
+  const { identity } = deps;
+  let seq = 0;
+  channel.port1.on('message', (p: TaskProgress) => {
+    seq += 1;
+    const snapshot = encode({
+      kind: 'shard.progress',
+      ...attemptFields(shard, attempt, identity),
+      seq,
+      elapsedMs: p.elapsedMs,
+      ops: p.ops,
+      ok: p.ok,
+      bytes: p.bytes,
+      outcomes: p.outcomes,
+      blockedMs: p.blockedMs,
+      thermalState: p.thermalBlocked ? 'blocked' : undefined,
+    });
+    deps.js
+      .publish(SUBJECTS.progress(shard.runId, shard.shardId, identity.agentId), snapshot, {
+        msgID: `${shard.runId}.${shard.shardId}.${attempt}.${identity.session}.p${seq}`,
+      })
+      .catch(() => undefined);
+  });
+  return channel;
+}
+
+/** Raises the stop word when the run is aborted or its lease lapses on this agent's clock. */
+function watchStop(stop: StopWord, run: RunWatch, leaseTimeoutMs: number): NodeJS.Timeout {
+  return setInterval(() => {
+    if (run.abortReason !== undefined) requestStop(stop, STOP_REASONS.aborted);
+    else if (Date.now() - run.lastLeaseAt > leaseTimeoutMs) requestStop(stop, STOP_REASONS.leaseLost);
+  }, WATCHDOG_MS);
+}
+
+export async function executeShard(
+  deps: ShardRunnerDeps,
+  shard: ShardAssign,
+  attempt: number,
+  { start, offsetMs }: Handshake,
+  run: RunWatch,
+): Promise<Execution> {
+  const proxy = shard.faults
+    ? await startFaultProxy({
+        upstream: { host: new URL(shard.target).hostname, port: Number(new URL(shard.target).port || 80) },
+        faults: shard.faults,
+        seed: shard.index + 1,
+      })
+    : undefined;
+  const stop = createStopWord();
+  deps.running.add(stop);
+  const channel = relayProgress(deps, shard, attempt);
+  const watchdog = watchStop(stop, run, shard.leaseTimeoutMs);
+  const startAtLocal = start.startAt - offsetMs;
+  const task: ShardTask = {
+    shard,
+    target: proxy ? proxy.url(shard.target) : shard.target,
+    control: deps.control,
+    stop,
+    startAtLocal,
+    hardDeadline: Math.min(startAtLocal + shard.timeoutMs, start.deadlineAt - offsetMs),
+    progressPort: channel.port2,
+  };
+  const closeThermalWindow = deps.thermalWindow?.(startAtLocal);
+  let thermal: Execution['thermal'];
+  try {
+    const outcome: ShardTaskResult = await deps.pool.run(task, { transferList: [channel.port2] });
+    thermal = closeThermalWindow?.(Date.now(), outcome.opStarts);
+    return { outcome, thermal, stop };
+  } finally {
+    if (!thermal) closeThermalWindow?.(Date.now());
+    clearInterval(watchdog);
+    deps.running.delete(stop);
+    channel.port1.close();
+    await proxy?.close().catch(() => undefined);
+  }
+}
