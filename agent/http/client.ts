@@ -1,27 +1,15 @@
 /**
- * One undici keep-alive pool per shard, sized to the shard's lanes. Timeouts are undici's own
- * header/body timers (one reschedulable timer per connection, not one per request), and their
- * errors carry stable codes the outcome classifier reads.
+ * One undici keep-alive pool per shard for everything that is not the hot path: set-up, probes,
+ * admin calls, and scenarios whose operations read what the target answered. Timeouts are undici's
+ * own header/body timers, and their errors carry stable codes the outcome classifier reads.
  */
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { HttpRequest, HttpResponse } from '../../shared/model/scenario.js';
+import { connectionOptions } from './options.js';
+import { shapeRequest } from './shape.js';
+import { pathOnTarget, splitTarget } from './target.js';
 
 const MAX_BODY_TEXT = 1024 * 1024;
-
-/** A scenario path (`/x`, `x` or an absolute URL on the target) as a request path under the target's base path. */
-export function pathOnTarget(basePath: string, path: string): string {
-  if (/^https?:\/\//.test(path)) {
-    const url = new URL(path);
-    return url.pathname + url.search;
-  }
-  return basePath + (path.startsWith('/') ? path : `/${path}`);
-}
-
-/** The origin and base path of a target URL. */
-export function splitTarget(target: string): { origin: string; basePath: string } {
-  const url = new URL(target);
-  return { origin: url.origin, basePath: url.pathname.replace(/\/$/, '') };
-}
 
 export class TargetClient {
   readonly pool: Pool;
@@ -34,13 +22,7 @@ export class TargetClient {
   ) {
     const { origin, basePath } = splitTarget(target);
     this.basePath = basePath;
-    this.pool = new Pool(origin, {
-      connections,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      connectTimeout: Math.min(timeoutMs, 10_000),
-      keepAliveTimeout: 10_000,
-    });
+    this.pool = new Pool(origin, { connections, ...connectionOptions(timeoutMs) });
   }
 
   /** The request path on the target for a scenario path. */
@@ -48,22 +30,11 @@ export class TargetClient {
     return pathOnTarget(this.basePath, path);
   }
 
+  /** `ctx.http`: one request, its body read as text (kept up to 1 MiB, counted whole). */
   async send(request: HttpRequest): Promise<HttpResponse> {
-    const headers: Record<string, string> = { ...request.headers };
-    let body = request.body;
-    if (body === undefined && request.json !== undefined) {
-      body = JSON.stringify(request.json);
-      headers['content-type'] ??= 'application/json';
-    }
     const timeout = request.timeoutMs ?? this.timeoutMs;
-    const response = await this.pool.request({
-      method: (request.method ?? (body === undefined ? 'GET' : 'POST')) as 'GET',
-      path: this.pathOf(request.path),
-      headers,
-      body,
-      headersTimeout: timeout,
-      bodyTimeout: timeout,
-    });
+    const options = shapeRequest(request, this.pathOf(request.path));
+    const response = await this.pool.request({ ...options, headersTimeout: timeout, bodyTimeout: timeout });
     const chunks: Buffer[] = [];
     let bytes = 0;
     for await (const chunk of response.body as AsyncIterable<Buffer>) {
@@ -76,6 +47,15 @@ export class TargetClient {
       body: Buffer.concat(chunks).subarray(0, MAX_BODY_TEXT).toString('utf8'),
       bytes,
     };
+  }
+
+  /** A request prepared once (see `prepare`), sent as is; the whole body is read. */
+  async exchange(
+    options: Dispatcher.RequestOptions,
+  ): Promise<{ status: number; text: string; bytes: number }> {
+    const response = await this.pool.request(options);
+    const text = await response.body.text();
+    return { status: response.statusCode, text, bytes: Buffer.byteLength(text) };
   }
 
   close(): Promise<void> {

@@ -13,6 +13,7 @@ import { createScenarioContext } from './context.js';
 import { STOP_REASONS } from '../shm/stopWord.js';
 import { Gate } from './gate.js';
 import { TargetClient } from '../http/client.js';
+import { requestTimeoutOf } from '../http/options.js';
 import { ShardRecorder, type RecordedTotals } from './recorder.js';
 
 export interface ShardTask {
@@ -51,16 +52,11 @@ async function waitUntil(epochMs: number): Promise<void> {
   }
 }
 
-function requestTimeoutOf(shard: ShardAssign): number {
-  const t = shard.params.requestTimeoutMs;
-  return typeof t === 'number' && t > 0 ? Math.min(t, 600_000) : 10_000;
-}
-
 export default async function runShardTask(task: ShardTask): Promise<ShardTaskResult> {
   const { shard, progressPort } = task;
   const gate = new Gate(task.control, task.stop);
   const recorder = new ShardRecorder();
-  const client = new TargetClient(task.target, shard.load.connections + 2, requestTimeoutOf(shard));
+  const client = new TargetClient(task.target, shard.load.connections + 2, requestTimeoutOf(shard.params));
   let status: ShardStatus = 'completed';
   let note: string | undefined;
   await waitUntil(task.startAtLocal);

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SCENARIOS } from '../../agent/scenarios/index.js';
-import { ScenarioParamError } from '../../agent/scenarios/support/params.js';
+import { ScenarioParamError } from '../../shared/model/params.js';
 import type { ScenarioContext } from '../../shared/model/scenario.js';
 
 /** Enough of a context for a scenario to read its parameters; any request it sends fails the test. */

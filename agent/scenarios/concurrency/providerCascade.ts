@@ -4,7 +4,7 @@
  * shard 0 flips providers, and it puts them back up when the load ends.
  */
 import type { Scenario } from '../../../shared/model/scenario.js';
-import { numberListParam } from '../support/params.js';
+import { numberListParam } from '../../../shared/model/params.js';
 import { processOperation } from '../support/processOp.js';
 import { loadWithSchedule } from '../support/schedule.js';
 import {

@@ -4,9 +4,10 @@
  * keeps the highest, so the shard that finishes last decides.
  */
 import type { Scenario } from '../../../shared/model/scenario.js';
-import { pathParam } from '../support/params.js';
+import { pathParam } from '../../../shared/model/params.js';
 import { readJson, requireRoute } from '../support/target.js';
-import { isRecord, jsonOf, prepare, send, withClient } from '../../http/targetClient.js';
+import { prepare, send, withClient } from '../../http/targetClient.js';
+import { isRecord, jsonOf } from '../support/json.js';
 
 function sessionCount(doc: Record<string, unknown>, field: string, path: string): number {
   const value = doc[field];

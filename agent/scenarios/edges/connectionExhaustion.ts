@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
-import { intParam } from '../support/params.js';
+import { intParam } from '../../../shared/model/params.js';
 import { processOperation } from '../support/processOp.js';
 import { openSocket, rawTargetOf, type RawTarget } from '../../http/rawSocket.js';
 import { repeatWhile, settleBoth } from '../support/schedule.js';

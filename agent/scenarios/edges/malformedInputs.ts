@@ -5,15 +5,16 @@
  */
 import type { Scenario } from '../../../shared/model/scenario.js';
 import { attemptInput } from '../support/inputs.js';
-import { choiceListParam } from '../support/params.js';
+import { choiceListParam } from '../../../shared/model/params.js';
 import { rawExchange, rawTargetOf } from '../../http/rawSocket.js';
 import { recordAliveAfter } from '../support/target.js';
-import { prepare, requestTimeoutOf, send, withClient } from '../../http/targetClient.js';
+import { requestTimeoutOf } from '../../http/options.js';
+import { prepare, send, withClient } from '../../http/targetClient.js';
 import { MALFORMED_KIND_NAMES, MALFORMED_KINDS } from '../data/malformedKinds.js';
 
 export const malformedInputsScenario: Scenario = async (ctx) => {
   const kinds = choiceListParam(ctx.params, 'kinds', MALFORMED_KIND_NAMES);
-  const timeoutMs = requestTimeoutOf(ctx);
+  const timeoutMs = requestTimeoutOf(ctx.params);
   const raw = rawTargetOf(ctx);
   for (const name of ['graceful', 'accepted', 'unhandled']) ctx.count(name, 0);
   ctx.gauge('kinds', kinds.length);

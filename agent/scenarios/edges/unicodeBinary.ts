@@ -11,7 +11,8 @@ import type { TargetClient } from '../../http/client.js';
 import { attemptInput } from '../support/inputs.js';
 import { sha256Hex } from '../support/payloads.js';
 import { recordAliveAfter } from '../support/target.js';
-import { isRecord, jsonOf, prepare, send, withClient, type Answer } from '../../http/targetClient.js';
+import { prepare, send, withClient, type Answer } from '../../http/targetClient.js';
+import { isRecord, jsonOf } from '../support/json.js';
 import { BINARY_BYTES, INVALID_UTF8_BODY, UNICODE_FILE_TEXT, UNICODE_PROMPTS } from '../data/unicodeKinds.js';
 
 type Check = (client: TargetClient, slot: number) => Promise<{ answer: Answer; intact: boolean }>;

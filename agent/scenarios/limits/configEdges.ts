@@ -8,9 +8,10 @@
 import type { Dispatcher } from 'undici';
 import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
 import { attemptInput } from '../support/inputs.js';
-import { pathParam } from '../support/params.js';
+import { pathParam } from '../../../shared/model/params.js';
 import { adminCall, MISSING_ROUTE, readJson, recordAliveAfter } from '../support/target.js';
-import { isRecord, jsonOf, prepare, send, withClient } from '../../http/targetClient.js';
+import { prepare, send, withClient } from '../../http/targetClient.js';
+import { isRecord, jsonOf } from '../support/json.js';
 import { malformedConfigs } from '../data/configDocuments.js';
 
 interface ConfigState {

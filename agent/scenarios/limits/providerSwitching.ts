@@ -4,7 +4,7 @@
  * original order (promoting each provider from the last to the first rebuilds it exactly).
  */
 import type { Scenario } from '../../../shared/model/scenario.js';
-import { intParam } from '../support/params.js';
+import { intParam } from '../../../shared/model/params.js';
 import { processOperation } from '../support/processOp.js';
 import { repeatWhile, settleBoth } from '../support/schedule.js';
 import { adminCall, providerChain, requireRoute } from '../support/target.js';

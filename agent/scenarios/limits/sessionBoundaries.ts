@@ -9,7 +9,8 @@ import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.j
 import type { TargetClient } from '../../http/client.js';
 import { attemptInput } from '../support/inputs.js';
 import { adminCall, recordAliveAfter, requireRoute } from '../support/target.js';
-import { isRecord, jsonOf, prepare, send, withClient, type Answer } from '../../http/targetClient.js';
+import { prepare, send, withClient, type Answer } from '../../http/targetClient.js';
+import { isRecord, jsonOf } from '../support/json.js';
 
 type Verdict = { answer: Answer; handled: boolean; corruptServed?: boolean };
 type Kind = (index: number) => Promise<Verdict>;

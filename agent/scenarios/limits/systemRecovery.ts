@@ -6,7 +6,8 @@
 import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
 import { errorCode } from '../../../shared/metrics/outcomes.js';
 import { adminCall, recordAliveAfter, requireRoute } from '../support/target.js';
-import { isRecord, prepare, send, withClient, type Answer } from '../../http/targetClient.js';
+import { prepare, send, withClient, type Answer } from '../../http/targetClient.js';
+import { isRecord } from '../support/json.js';
 import type { TargetClient } from '../../http/client.js';
 
 const RESTART_HOOK = '/admin/restart';

@@ -8,9 +8,10 @@ import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
 import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
 import type { TargetClient } from '../../http/client.js';
-import { intParam } from '../support/params.js';
+import { intParam } from '../../../shared/model/params.js';
 import { readJson } from '../support/target.js';
-import { isRecord, jsonOf, prepare, send, withClient, type Answer } from '../../http/targetClient.js';
+import { prepare, send, withClient, type Answer } from '../../http/targetClient.js';
+import { isRecord, jsonOf } from '../support/json.js';
 
 const NEEDED_TOOLS = ['write_file', 'read_file', 'cpu_hash'];
 const APPEND_RECORD = `${'stampede append record '.padEnd(39, '.')}\n`;

@@ -4,11 +4,12 @@
  * truncated or re-encoded upload is caught, not just a refusal.
  */
 import type { Scenario } from '../../../shared/model/scenario.js';
-import { intListParam, pathParam } from '../support/params.js';
+import { intListParam, pathParam } from '../../../shared/model/params.js';
 import { sha256Hex, textOfSize } from '../support/payloads.js';
 import { settleBoth } from '../support/schedule.js';
 import { TargetMemory } from '../support/targetMemory.js';
-import { isRecord, jsonOf, prepare, send, withClient } from '../../http/targetClient.js';
+import { prepare, send, withClient } from '../../http/targetClient.js';
+import { isRecord, jsonOf } from '../support/json.js';
 
 const MiB = 1024 * 1024;
 

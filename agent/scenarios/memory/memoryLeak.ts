@@ -7,7 +7,7 @@
 import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
 import type { TargetClient } from '../../http/client.js';
 import type { Dispatcher } from 'undici';
-import { intParam, pathParam } from '../support/params.js';
+import { intParam, pathParam } from '../../../shared/model/params.js';
 import { textOfSize } from '../support/payloads.js';
 import { fittedSlope, TargetMemory } from '../support/targetMemory.js';
 import { prepare, send, withClient } from '../../http/targetClient.js';

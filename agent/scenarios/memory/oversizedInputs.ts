@@ -6,7 +6,7 @@
  */
 import type { Scenario } from '../../../shared/model/scenario.js';
 import { errorCode } from '../../../shared/metrics/outcomes.js';
-import { intParam, numberListParam, pathParam } from '../support/params.js';
+import { intParam, numberListParam, pathParam } from '../../../shared/model/params.js';
 import { textOfSize } from '../support/payloads.js';
 import { isAlive, recordAliveAfter } from '../support/target.js';
 import { settleBoth } from '../support/schedule.js';

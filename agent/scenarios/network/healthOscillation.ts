@@ -4,7 +4,7 @@
  * The health flips the target reports are counted, proving the oscillation happened.
  */
 import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
-import { intListParam, intParam } from '../support/params.js';
+import { intListParam, intParam } from '../../../shared/model/params.js';
 import { processOperation } from '../support/processOp.js';
 import { repeatWhile, settleBoth } from '../support/schedule.js';
 import {
@@ -15,7 +15,8 @@ import {
   restoreProviders,
   setProviderState,
 } from '../support/target.js';
-import { isRecord, withClient } from '../../http/targetClient.js';
+import { withClient } from '../../http/targetClient.js';
+import { isRecord } from '../support/json.js';
 
 /** Whether each provider takes calls right now, from GET /providers/health. */
 async function availability(ctx: ScenarioContext): Promise<Map<string, boolean>> {

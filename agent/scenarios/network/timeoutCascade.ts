@@ -5,7 +5,7 @@
  * provider timeouts seen in the answers are counted as evidence.
  */
 import type { Scenario } from '../../../shared/model/scenario.js';
-import { intParam, numberListParam } from '../support/params.js';
+import { intParam, numberListParam } from '../../../shared/model/params.js';
 import { processOperation } from '../support/processOp.js';
 import { loadWithSchedule } from '../support/schedule.js';
 import {

@@ -5,8 +5,9 @@
  */
 import type { OpOutcome, ScenarioContext } from '../../../shared/model/scenario.js';
 import type { TargetClient } from '../../http/client.js';
-import { pathParam, stringParam } from './params.js';
-import { isRecord, jsonOf, prepare, send } from '../../http/targetClient.js';
+import { pathParam, stringParam } from '../../../shared/model/params.js';
+import { prepare, send } from '../../http/targetClient.js';
+import { isRecord, jsonOf } from '../support/json.js';
 
 const PROCESS_COUNTERS = ['fallbackAnswers', 'providerTimeouts'] as const;
 

@@ -4,8 +4,8 @@
  * recorded; they are the case's set-up and its evidence.
  */
 import type { HttpResponse, ScenarioContext } from '../../../shared/model/scenario.js';
-import { intParam, pathParam, ScenarioParamError } from './params.js';
-import { isRecord, jsonOf } from '../../http/targetClient.js';
+import { intParam, pathParam, ScenarioParamError } from '../../../shared/model/params.js';
+import { isRecord, jsonOf } from '../support/json.js';
 
 const PROBE_TIMEOUT_MS = 3000;
 const START_POLL_MS = 100;

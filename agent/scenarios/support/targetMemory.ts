@@ -3,7 +3,7 @@
  * memory case reports `gauge.peakRssBytes`, which STRESS_TEST_MEMORY_LIMIT can bound.
  */
 import type { ScenarioContext } from '../../../shared/model/scenario.js';
-import { ScenarioParamError, stringParam } from './params.js';
+import { ScenarioParamError, stringParam } from '../../../shared/model/params.js';
 import { repeatWhile } from './schedule.js';
 import { readMetric } from './target.js';
 
