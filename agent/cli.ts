@@ -2,21 +2,13 @@
  * `agent start`: joins a stampede cluster and runs the shards it is given until stopped.
  */
 import os from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { wholeNumber } from '../shared/cli/flags.js';
 import { checkNatsUrl } from '../shared/bus/connection.js';
 import { runCli } from '../shared/cli/main.js';
 import { EXIT } from '../shared/errors.js';
 import { AgentDaemon } from './daemon.js';
 import { prepareThermal } from './thermal/setup.js';
-
-function positiveInt(flag: string, max: number) {
-  return (value: string) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max)
-      throw new InvalidArgumentError(`${flag} expects a whole number from 1 to ${max}, got "${value}"`);
-    return n;
-  };
-}
 
 const program = new Command('agent')
   .description('stampede agent: runs load shards handed out over NATS JetStream')
@@ -30,7 +22,7 @@ program
   .option(
     '--threads <n>',
     'worker threads, one shard each (default: the core count)',
-    positiveInt('--threads', 256),
+    wholeNumber('--threads', 1, 256),
   )
   .option('--thermal', 'claim the thermal capability; refuses to start without a usable sensor')
   .option(

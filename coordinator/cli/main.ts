@@ -12,7 +12,7 @@ import { loadConfig } from '../../shared/config/config.js';
 import { EXIT } from '../../shared/errors.js';
 import { listAgents } from './agentsCommand.js';
 import { envConcurrency, envMemoryLimitBytes, envTimeoutSec } from './env.js';
-import { body, collect, durationMs, header, httpUrl, positiveNumber, wholeNumber } from './flags.js';
+import { body, collect, durationMs, header, httpUrl, positiveNumber, wholeNumber } from '../../shared/cli/flags.js';
 import { renderLoadSummary } from '../report/loadSummary.js';
 import { progressLine } from './progressLine.js';
 import { executeRun, type RunOutcome, type RunRequest } from '../run/executeRun.js';
@@ -27,7 +27,7 @@ function interruption(): Promise<void> {
     const onSignal = () => {
       // npx forwards the terminal's signal too: a repeat within a second is the same Ctrl-C.
       if (firstAt !== 0) {
-        if (Date.now() - firstAt > 1000) process.exit(130);
+        if (Date.now() - firstAt > 1000) process.exit(EXIT.interrupted);
         return;
       }
       firstAt = Date.now();

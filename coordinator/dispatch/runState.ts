@@ -2,20 +2,11 @@
  * What the coordinator knows about each shard of a run while it runs: its attempts (who got it,
  * when it reported ready), the one result accepted for it, and whether it was lost.
  */
-import type { Progress, ShardResult, ShardStatus } from '../../shared/protocol/messages.js';
+import type { Progress, ShardResult } from '../../shared/protocol/messages.js';
+import type { AttemptRecord, ShardState } from '../report/types.js';
 import type { PlannedCase, PlannedShard } from '../plan/planner.js';
 
-export type ShardState = 'pending' | 'running' | 'done' | 'lost' | 'unfinished';
-
-export interface AttemptRecord {
-  attempt: number;
-  agentId: string;
-  session: string;
-  readyAt: number;
-  /** The attempt's own result status, or why it has none. */
-  status?: ShardStatus | 'superseded' | 'no result';
-  note?: string;
-}
+export type { AttemptRecord, ShardState } from '../report/types.js';
 
 export interface ShardRecord {
   caseId: string;

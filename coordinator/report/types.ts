@@ -6,10 +6,38 @@ import type { SuiteName } from '../../shared/model/catalogue.js';
 import type { LatencySummary } from '../../shared/metrics/histogram.js';
 import type { ThermalReport } from '../../shared/protocol/messages.js';
 import type { LoadSpec, ThresholdSpec } from '../../shared/model/testCase.js';
-import type { MergedMetrics } from '../results/merge.js';
-import type { AttemptRecord, ShardState } from '../dispatch/runState.js';
+import type { OutcomeCounts } from '../../shared/metrics/outcomes.js';
+import type { ShardStatus } from '../../shared/protocol/messages.js';
 
 export const REPORT_SCHEMA = 'stampede.report/1';
+
+/** A test case's merged figures: histograms added, counters summed, gauges at their maximum. */
+export interface MergedMetrics {
+  requests: number;
+  ok: number;
+  bytes: number;
+  successRate: number;
+  requestsPerSec: number;
+  durationMs: number;
+  blockedMs: number;
+  latency: LatencySummary;
+  outcomes: OutcomeCounts;
+  counters: Record<string, number>;
+  gauges: Record<string, number>;
+  errors: { key: string; count: number }[];
+}
+
+export type ShardState = 'pending' | 'running' | 'done' | 'lost' | 'unfinished';
+
+export interface AttemptRecord {
+  attempt: number;
+  agentId: string;
+  session: string;
+  readyAt: number;
+  /** The attempt's own result status, or why it has none. */
+  status?: ShardStatus | 'superseded' | 'no result';
+  note?: string;
+}
 
 export interface ThresholdVerdict extends ThresholdSpec {
   actual: number | null;

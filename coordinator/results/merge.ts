@@ -7,30 +7,24 @@ import {
   decodeHistogram,
   createMergeHistogram,
   summarize,
-  type LatencySummary,
+  type Histogram,
 } from '../../shared/metrics/histogram.js';
 import type { ShardResult } from '../../shared/protocol/messages.js';
-import { emptyOutcomes, OUTCOME_CLASSES, type OutcomeCounts } from '../../shared/metrics/outcomes.js';
+import type { MergedMetrics } from '../report/types.js';
+import { emptyOutcomes, OUTCOME_CLASSES } from '../../shared/metrics/outcomes.js';
 
 export const MAX_ERROR_GROUPS = 20;
 
-export interface MergedMetrics {
-  requests: number;
-  ok: number;
-  bytes: number;
-  successRate: number;
-  requestsPerSec: number;
-  durationMs: number;
-  blockedMs: number;
-  latency: LatencySummary;
-  outcomes: OutcomeCounts;
-  counters: Record<string, number>;
-  gauges: Record<string, number>;
-  errors: { key: string; count: number }[];
+export type { MergedMetrics } from '../report/types.js';
+
+/** Decodes each result's histogram once; merging and the per-agent breakdown both add these. */
+export function decodeResultHistograms(results: readonly ShardResult[]): Histogram[] {
+  return results.map((r) => decodeHistogram(r.histogram));
 }
 
-export function mergeResults(results: readonly ShardResult[]): MergedMetrics {
+export function mergeResults(results: readonly ShardResult[], histograms: readonly Histogram[]): MergedMetrics {
   const histogram = createMergeHistogram();
+  for (const h of histograms) histogram.add(h);
   const outcomes = emptyOutcomes();
   const counters: Record<string, number> = {};
   const gauges: Record<string, number> = {};
@@ -41,7 +35,6 @@ export function mergeResults(results: readonly ShardResult[]): MergedMetrics {
   let durationMs = 0;
   let blockedMs = 0;
   for (const r of results) {
-    histogram.add(decodeHistogram(r.histogram));
     requests += r.ops;
     ok += r.ok;
     bytes += r.bytes;

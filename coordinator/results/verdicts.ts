@@ -3,10 +3,10 @@
  * (>= 95% of judged cases passed: excellent, 90-94 good, 80-89 acceptable, below: significant
  * stress-handling problems).
  */
-import { createMergeHistogram, decodeHistogram, summarize } from '../../shared/metrics/histogram.js';
+import { createMergeHistogram, summarize, type Histogram } from '../../shared/metrics/histogram.js';
 import type { ShardResult } from '../../shared/protocol/messages.js';
 import { holds } from '../../shared/model/testCase.js';
-import { mergeResults, metricValue } from './merge.js';
+import { decodeResultHistograms, mergeResults, metricValue } from './merge.js';
 import type {
   AgentMetrics,
   CaseReport,
@@ -17,12 +17,15 @@ import type {
 } from '../report/types.js';
 import type { CaseRun } from '../dispatch/runState.js';
 
-function perAgent(results: readonly ShardResult[]): AgentMetrics[] {
-  const byAgent = new Map<string, ShardResult[]>();
-  for (const r of results) byAgent.set(r.agentId, [...(byAgent.get(r.agentId) ?? []), r]);
-  return [...byAgent].map(([agentId, rs]) => {
-    const h = createMergeHistogram();
-    for (const r of rs) h.add(decodeHistogram(r.histogram));
+function perAgent(results: readonly ShardResult[], histograms: readonly Histogram[]): AgentMetrics[] {
+  const byAgent = new Map<string, { rs: ShardResult[]; h: Histogram }>();
+  results.forEach((r, i) => {
+    let entry = byAgent.get(r.agentId);
+    if (!entry) byAgent.set(r.agentId, (entry = { rs: [], h: createMergeHistogram() }));
+    entry.rs.push(r);
+    entry.h.add(histograms[i]);
+  });
+  return [...byAgent].map(([agentId, { rs, h }]) => {
     const requests = rs.reduce((s, r) => s + r.ops, 0);
     const duration = Math.max(...rs.map((r) => r.durationMs));
     return {
@@ -55,7 +58,8 @@ function shardReport(run: CaseRun['shards'][number]): ShardReport {
 export function judgeCase(run: CaseRun): CaseReport {
   const { planned } = run;
   const results = run.shards.flatMap((s) => (s.accepted ? [s.accepted] : []));
-  const metrics = mergeResults(results);
+  const histograms = decodeResultHistograms(results);
+  const metrics = mergeResults(results, histograms);
   const thresholds: ThresholdVerdict[] = planned.settings.thresholds.map((t) => {
     const actual = metricValue(metrics, t.metric);
     return { ...t, actual: actual ?? null, passed: actual !== undefined && holds(t, actual) };
@@ -95,7 +99,7 @@ export function judgeCase(run: CaseRun): CaseReport {
     thresholds,
     errors: metrics.errors,
     shards,
-    perAgent: perAgent(results),
+    perAgent: perAgent(results, histograms),
     maxStartSkewMs: skews.length > 0 ? Math.max(...skews) : null,
     thermal: results.flatMap((r) => (r.thermal ? [{ agentId: r.agentId, ...r.thermal }] : [])),
   };

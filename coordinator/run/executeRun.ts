@@ -193,6 +193,7 @@ async function runOnBus(
   let status: RunStatus = 'completed';
   let statusNote: string | undefined;
   let current: CaseRun | undefined;
+  const judgedCases = new Map<CaseRun, CaseReport>();
   const stopRun = (why: RunStatus, note: string) => {
     if (status !== 'completed') return;
     [status, statusNote] = [why, note];
@@ -232,13 +233,15 @@ async function runOnBus(
       );
       if (status !== 'completed') await session.abort(statusNote!, run);
       const judged = judgeCase(run);
+      judgedCases.set(run, judged);
       log(`  ${judged.verdict.toUpperCase()} ${planned.id}${judged.note ? ` — ${judged.note}` : ''}`);
     }
   } finally {
     clearTimeout(timeout);
   }
 
-  const caseReports = runs.map(judgeCase);
+  // Cases the run never reached (interrupted, timed out) are judged here, the others only once.
+  const caseReports = runs.map((run) => judgedCases.get(run) ?? judgeCase(run));
   const report = buildReport({
     runId,
     startedAt,
@@ -271,7 +274,7 @@ interface ReportParts {
 }
 
 function exitCodeFor(status: RunStatus, failedOrUnfinished: boolean): number {
-  if (status === 'interrupted') return 130;
+  if (status === 'interrupted') return EXIT.interrupted;
   if (status === 'timed_out' || status === 'cluster_failure') return EXIT.cluster;
   return failedOrUnfinished ? EXIT.thresholdsFailed : EXIT.ok;
 }

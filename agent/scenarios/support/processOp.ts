@@ -7,7 +7,7 @@ import type { OpOutcome, ScenarioContext } from '../../../shared/model/scenario.
 import type { TargetClient } from '../../http/client.js';
 import { pathParam, stringParam } from '../../../shared/model/params.js';
 import { prepare, send } from '../../http/targetClient.js';
-import { isRecord, jsonOf } from '../support/json.js';
+import { isRecord, jsonOf } from './json.js';
 
 const PROCESS_COUNTERS = ['fallbackAnswers', 'providerTimeouts'] as const;
 

@@ -5,7 +5,7 @@
  */
 import type { HttpResponse, ScenarioContext } from '../../../shared/model/scenario.js';
 import { intParam, pathParam, ScenarioParamError } from '../../../shared/model/params.js';
-import { isRecord, jsonOf } from '../support/json.js';
+import { isRecord, jsonOf } from './json.js';
 
 const PROBE_TIMEOUT_MS = 3000;
 const START_POLL_MS = 100;
