@@ -21,7 +21,7 @@ import {
   consumerName,
   encode,
   type Announce,
-} from '../shared/protocol/messages.js';
+} from '../shared/protocol/index.js';
 import { createControlBlock, type ControlBlock } from './shm/controlBlock.js';
 import { readHostFacts, type HostFacts } from './hostInfo.js';
 import { RunLeases } from './shard/leases.js';

@@ -6,7 +6,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { CATALOGUE_HASH } from '../../shared/model/catalogue.js';
 import { emptyOutcomes } from '../../shared/metrics/outcomes.js';
-import { decodeShardAssign, type ShardAssign, type ShardResult } from '../../shared/protocol/messages.js';
+import { decodeShardAssign, type ShardAssign, type ShardResult } from '../../shared/protocol/index.js';
 import type { ShardRunnerDeps } from './deps.js';
 import { attemptFields, storeResult } from './publish.js';
 

@@ -5,7 +5,7 @@
  * so a host whose wall clock is off still starts with the others.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { PROTOCOL_VERSION, SUBJECTS, decodeClockPong, encode } from '../../shared/protocol/messages.js';
+import { PROTOCOL_VERSION, SUBJECTS, decodeClockPong, encode } from '../../shared/protocol/index.js';
 
 export interface ClockOffset {
   /** coordinator time = local time + offsetMs */

@@ -2,7 +2,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Piscina } from 'piscina';
-import type { RejectedMessages } from '../../shared/protocol/messages.js';
+import type { RejectedMessages } from '../../shared/protocol/index.js';
 import type { ControlBlock } from '../shm/controlBlock.js';
 import type { StopWord } from '../shm/stopWord.js';
 import type { ThermalWindowCloser } from '../thermal/hooks.js';

@@ -4,7 +4,7 @@
  * and the thermal window whose report travels with the result.
  */
 import { MessageChannel } from 'node:worker_threads';
-import { SUBJECTS, encode, type ShardAssign } from '../../shared/protocol/messages.js';
+import { SUBJECTS, encode, type ShardAssign } from '../../shared/protocol/index.js';
 import { startFaultProxy } from '../faultProxy/proxy.js';
 import { STOP_REASONS, createStopWord, requestStop, type StopWord } from '../shm/stopWord.js';
 import type { ThermalWindowCloser } from '../thermal/hooks.js';

@@ -8,7 +8,7 @@ import {
   encode,
   type ShardAssign,
   type Start,
-} from '../../shared/protocol/messages.js';
+} from '../../shared/protocol/index.js';
 import { measureClockOffset } from './clock.js';
 import type { ShardRunnerDeps } from './deps.js';
 import { attemptFields } from './publish.js';

@@ -4,7 +4,7 @@
  * doing, so a partitioned agent or a dead coordinator never leaves runaway load behind.
  */
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { type RejectedMessages, SUBJECTS, decodeAbort, decodeLease } from '../../shared/protocol/messages.js';
+import { type RejectedMessages, SUBJECTS, decodeAbort, decodeLease } from '../../shared/protocol/index.js';
 
 export interface RunWatch {
   lastLeaseAt: number;

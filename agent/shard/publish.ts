@@ -6,7 +6,7 @@ import {
   encode,
   type ShardAssign,
   type ShardResult,
-} from '../../shared/protocol/messages.js';
+} from '../../shared/protocol/index.js';
 import type { AgentIdentity, ShardRunnerDeps } from './deps.js';
 
 /** Publishes into JetStream, retrying with the same message id so a retry is never a duplicate. */

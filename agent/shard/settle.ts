@@ -4,7 +4,7 @@
  * lease or a shutdown so it is delivered again, and terminate one the coordinator aborted.
  */
 import type { JsMsg } from '@nats-io/jetstream';
-import type { ShardAssign, ShardResult } from '../../shared/protocol/messages.js';
+import type { ShardAssign, ShardResult } from '../../shared/protocol/index.js';
 import { STOP_REASONS, stopReasonOf } from '../shm/stopWord.js';
 import type { ShardRunnerDeps } from './deps.js';
 import type { Execution } from './execute.js';

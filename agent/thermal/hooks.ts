@@ -3,7 +3,7 @@
  * both so that the daemon, the shard runner and the thermal setup depend on this contract, not on
  * each other.
  */
-import type { Announce, ThermalReport } from '../../shared/protocol/messages.js';
+import type { Announce, ThermalReport } from '../../shared/protocol/index.js';
 import type { OpStarts } from './windowAnalysis.js';
 
 /** Closes a shard's thermal window with its report and the figures it proves. */

@@ -3,7 +3,7 @@
  * usable one: NoSensorError exits 2), loads the limits, and exposes the status for the announce
  * and the per-shard thermal report (events, timeline, blocked time within the shard's window).
  */
-import type { ThermalReport } from '../../shared/protocol/messages.js';
+import type { ThermalReport } from '../../shared/protocol/index.js';
 import type { ControlBlock } from '../shm/controlBlock.js';
 import type { ThermalHooks } from './hooks.js';
 import { analyseThermalWindow } from './windowAnalysis.js';

@@ -8,7 +8,7 @@
  *   RESUME_WORK_MS), ignoring a resume in the last RESUME_WORK_MS of the window;
  * - throttledThroughputRatio: start rate while throttled over the rate while running freely.
  */
-import type { ThermalReport } from '../../shared/protocol/messages.js';
+import type { ThermalReport } from '../../shared/protocol/index.js';
 
 export interface OpStarts {
   /** Epoch ms of bucket 0. */

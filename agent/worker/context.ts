@@ -2,7 +2,7 @@
  * Builds the ScenarioContext a scenario runs against, from the shard, its gate and recorder.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ShardAssign } from '../../shared/protocol/messages.js';
+import type { ShardAssign } from '../../shared/protocol/index.js';
 import { ScenarioSkipped, type ScenarioContext } from '../../shared/model/scenario.js';
 import type { Gate } from './gate.js';
 import type { TargetClient } from '../http/client.js';

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type { MessagePort } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ShardAssign, ShardStatus } from '../../shared/protocol/messages.js';
+import type { ShardAssign, ShardStatus } from '../../shared/protocol/index.js';
 import { ScenarioSkipped } from '../../shared/model/scenario.js';
 import { SCENARIOS } from '../scenarios/index.js';
 import { createScenarioContext } from './context.js';

@@ -1,6 +1,6 @@
 /** `coordinator agents`: the live roster as a table. */
 import { connectBus, openAgentsBucket } from '../../shared/bus/connection.js';
-import { decodeAnnounce, type Announce } from '../../shared/protocol/messages.js';
+import { decodeAnnounce, type Announce } from '../../shared/protocol/index.js';
 import { refusalOf } from '../cluster/roster.js';
 
 /** Heartbeats older than this are shown as stale; the bucket drops them after a minute. */

@@ -10,7 +10,7 @@ import {
   decodeAnnounce,
   type Announce,
   type RejectedMessages,
-} from '../../shared/protocol/messages.js';
+} from '../../shared/protocol/index.js';
 
 export interface RosterAgent {
   announce: Announce;

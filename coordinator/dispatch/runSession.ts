@@ -22,7 +22,7 @@ import {
   type RunPlan,
   type ShardAssign,
   type Start,
-} from '../../shared/protocol/messages.js';
+} from '../../shared/protocol/index.js';
 import { isSettled, type CaseRun, type ShardRecord } from './runState.js';
 
 /** Lead time between the last ready and the shared start, so the start reply reaches everyone. */

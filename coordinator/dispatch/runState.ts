@@ -2,7 +2,7 @@
  * What the coordinator knows about each shard of a run while it runs: its attempts (who got it,
  * when it reported ready), the one result accepted for it, and whether it was lost.
  */
-import type { Progress, ShardResult } from '../../shared/protocol/messages.js';
+import type { Progress, ShardResult } from '../../shared/protocol/index.js';
 import type { AttemptRecord, ShardState } from '../report/types.js';
 import type { PlannedCase, PlannedShard } from '../plan/planner.js';
 

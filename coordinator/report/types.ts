@@ -4,10 +4,10 @@
  */
 import type { SuiteName } from '../../shared/model/catalogue.js';
 import type { LatencySummary } from '../../shared/metrics/histogram.js';
-import type { ThermalReport } from '../../shared/protocol/messages.js';
+import type { ThermalReport } from '../../shared/protocol/index.js';
 import type { LoadSpec, ThresholdSpec } from '../../shared/model/testCase.js';
 import type { OutcomeCounts } from '../../shared/metrics/outcomes.js';
-import type { ShardStatus } from '../../shared/protocol/messages.js';
+import type { ShardStatus } from '../../shared/protocol/index.js';
 
 export const REPORT_SCHEMA = 'stampede.report/1';
 

@@ -9,7 +9,7 @@ import {
   summarize,
   type Histogram,
 } from '../../shared/metrics/histogram.js';
-import type { ShardResult } from '../../shared/protocol/messages.js';
+import type { ShardResult } from '../../shared/protocol/index.js';
 import type { MergedMetrics } from '../report/types.js';
 import { emptyOutcomes, OUTCOME_CLASSES } from '../../shared/metrics/outcomes.js';
 

@@ -4,7 +4,7 @@
  * stress-handling problems).
  */
 import { createMergeHistogram, summarize, type Histogram } from '../../shared/metrics/histogram.js';
-import type { ShardResult } from '../../shared/protocol/messages.js';
+import type { ShardResult } from '../../shared/protocol/index.js';
 import { holds } from '../../shared/model/testCase.js';
 import { decodeResultHistograms, mergeResults, metricValue } from './merge.js';
 import type {

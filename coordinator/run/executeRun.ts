@@ -16,7 +16,7 @@ import {
 import type { Capability, SuiteName, TestCaseDefinition } from '../../shared/model/catalogue.js';
 import type { StressConfig } from '../../shared/config/config.js';
 import { ClusterError, EXIT } from '../../shared/errors.js';
-import { PROTOCOL_VERSION, RejectedMessages, type RunPlan } from '../../shared/protocol/messages.js';
+import { PROTOCOL_VERSION, RejectedMessages, type RunPlan } from '../../shared/protocol/index.js';
 import type { CaseSettings } from '../../shared/model/testCase.js';
 import { analyseFailures } from '../results/analysis.js';
 import { startEmbeddedCluster, startTargetChild, type EmbeddedCluster } from '../cluster/embedded.js';

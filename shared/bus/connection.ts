@@ -23,7 +23,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 
 import { CAPABILITIES } from '../model/catalogue.js';
 import { ClusterError, UsageError } from '../errors.js';
-import { AGENTS_BUCKET, STREAMS, SUBJECTS, consumerName } from '../protocol/messages.js';
+import { AGENTS_BUCKET, STREAMS, SUBJECTS, consumerName } from '../protocol/index.js';
 
 export interface ConnectOptions {
   url: string;

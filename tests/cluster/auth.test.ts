@@ -11,7 +11,7 @@ import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
 import { PACKAGE_ROOT } from '../../shared/config/paths.js';
-import { SUBJECTS } from '../../shared/protocol/messages.js';
+import { SUBJECTS } from '../../shared/protocol/index.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import {
   AGENT_CLI,

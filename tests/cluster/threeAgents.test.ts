@@ -9,7 +9,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { readJsonReport, readTextReport } from '../helpers/reports.js';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
 import { openAgentsBucket } from '../../shared/bus/connection.js';
-import { SUBJECTS } from '../../shared/protocol/messages.js';
+import { SUBJECTS } from '../../shared/protocol/index.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import {
   FAST_CLUSTER,

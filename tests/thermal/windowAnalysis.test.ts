@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyseThermalWindow, type OpStarts } from '../../agent/thermal/windowAnalysis.js';
-import type { ThermalReport } from '../../shared/protocol/messages.js';
+import type { ThermalReport } from '../../shared/protocol/index.js';
 
 const T0 = 1_000_000;
 

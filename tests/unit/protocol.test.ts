@@ -9,7 +9,7 @@ import {
   decodeShardAssign,
   encode,
   type ShardAssign,
-} from '../../shared/protocol/messages.js';
+} from '../../shared/protocol/index.js';
 
 const bytes = (value: unknown) =>
   new TextEncoder().encode(typeof value === 'string' ? value : JSON.stringify(value));

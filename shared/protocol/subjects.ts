@@ -1,0 +1,33 @@
+/** Subjects, stream and bucket names: where each message travels. */
+export const STREAMS = {
+  /** Work-queue stream of shards: the engine owns delivery and redelivery. */
+  work: 'STAMPEDE_WORK',
+  /** Everything a run leaves behind: its plan, progress snapshots and results, kept for resume. */
+  runs: 'STAMPEDE_RUNS',
+} as const;
+
+export const AGENTS_BUCKET = 'stampede_agents';
+
+export const SUBJECTS = {
+  workAll: 'stampede.work.>',
+  /** One durable consumer per capability; the capability token keeps their filters disjoint. */
+  workFor: (capability: string) => `stampede.work.${capability}.>`,
+  shard: (capability: string, runId: string, shardId: string) =>
+    `stampede.work.${capability}.${runId}.${shardId}`,
+  runsAll: 'stampede.run.>',
+  plan: (runId: string) => `stampede.run.${runId}.plan`,
+  /** The agent id is the last token: the coordinator takes identity from the subject. */
+  result: (runId: string, shardId: string, agentId: string) =>
+    `stampede.run.${runId}.result.${shardId}.${agentId}`,
+  resultsOf: (runId: string) => `stampede.run.${runId}.result.>`,
+  progress: (runId: string, shardId: string, agentId: string) =>
+    `stampede.run.${runId}.progress.${shardId}.${agentId}`,
+  progressOf: (runId: string) => `stampede.run.${runId}.progress.>`,
+  lease: (runId: string) => `stampede.ctl.${runId}.lease`,
+  abort: (runId: string) => `stampede.ctl.${runId}.abort`,
+  ready: (runId: string) => `stampede.ctl.${runId}.ready`,
+  clock: (runId: string) => `stampede.ctl.${runId}.clock`,
+  maxDeliveries: (stream: string) => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.*`,
+} as const;
+
+export const consumerName = (capability: string) => `work-${capability}`;
