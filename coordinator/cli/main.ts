@@ -12,7 +12,15 @@ import { loadConfig } from '../../shared/config/config.js';
 import { EXIT } from '../../shared/errors.js';
 import { listAgents } from './agentsCommand.js';
 import { envConcurrency, envMemoryLimitBytes, envTimeoutSec } from './env.js';
-import { body, collect, durationMs, header, httpUrl, positiveNumber, wholeNumber } from '../../shared/cli/flags.js';
+import {
+  body,
+  collect,
+  durationMs,
+  header,
+  httpUrl,
+  positiveNumber,
+  wholeNumber,
+} from '../../shared/cli/flags.js';
 import { renderLoadSummary } from '../report/loadSummary.js';
 import { progressLine } from './progressLine.js';
 import { executeRun, type RunOutcome, type RunRequest } from '../run/executeRun.js';

@@ -22,7 +22,10 @@ export function decodeResultHistograms(results: readonly ShardResult[]): Histogr
   return results.map((r) => decodeHistogram(r.histogram));
 }
 
-export function mergeResults(results: readonly ShardResult[], histograms: readonly Histogram[]): MergedMetrics {
+export function mergeResults(
+  results: readonly ShardResult[],
+  histograms: readonly Histogram[],
+): MergedMetrics {
   const histogram = createMergeHistogram();
   for (const h of histograms) histogram.add(h);
   const outcomes = emptyOutcomes();

@@ -212,25 +212,7 @@ async function runOnBus(
       current = run;
       const { planned } = run;
       log(`▶ ${planned.id}: ${planned.shards.length} shard(s)`);
-      await session.runCase(
-        run,
-        target,
-        (shard) => ({
-          shardId: shard.planned.shardId,
-          caseId: planned.id,
-          suite: planned.definition.suite,
-          caseName: planned.definition.name,
-          title: planned.definition.title,
-          scenario: planned.definition.scenario,
-          index: shard.planned.index,
-          count: shard.planned.count,
-          load: shard.planned.load,
-          params: planned.settings.params,
-          faults: planned.settings.faults,
-          timeoutMs: planned.settings.timeoutMs,
-        }),
-        () => request.onProgress?.(run),
-      );
+      await session.runCase(run, target, () => request.onProgress?.(run));
       if (status !== 'completed') await session.abort(statusNote!, run);
       const judged = judgeCase(run);
       judgedCases.set(run, judged);
@@ -337,8 +319,7 @@ function buildReport(p: ReportParts): RunReport {
     recommendations,
     bus: {
       rejectedMessages: p.rejected.total(),
-      duplicateResults: p.session.duplicateResults,
-      staleResults: p.session.staleResults,
+      ...p.session.fenceCounts(),
     },
   };
 }

@@ -1,0 +1,47 @@
+/**
+ * Shards whose deliveries ran out. JetStream publishes a MAX_DELIVERIES advisory and keeps the
+ * message in the work queue forever; the shard is marked lost here and its message deleted.
+ */
+import type { Msg } from '@nats-io/transport-node';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { STREAMS, decodeShardAssign, type RejectedMessages } from '../../shared/protocol/index.js';
+import type { RunBook } from './runBook.js';
+import { isSettled } from './runState.js';
+
+const MAX_ADVISORY_BYTES = 4096;
+
+export class DeadLetters {
+  constructor(
+    private readonly book: RunBook,
+    private readonly jsm: JetStreamManager,
+    private readonly rejected: RejectedMessages,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  async onMaxDeliveries(msg: Msg): Promise<void> {
+    try {
+      const advisory = JSON.parse(new TextDecoder().decode(msg.data.subarray(0, MAX_ADVISORY_BYTES))) as {
+        stream_seq?: unknown;
+        deliveries?: unknown;
+      };
+      if (typeof advisory.stream_seq !== 'number') return;
+      const stored = await this.jsm.streams.getMessage(STREAMS.work, { seq: advisory.stream_seq });
+      if (!stored) return;
+      const shardMessage = decodeShardAssign(stored.data);
+      if (shardMessage.runId !== this.book.runId) return;
+      const shard = this.book.shards.get(shardMessage.shardId);
+      if (shard && !isSettled(shard)) {
+        shard.state = 'lost';
+        const agents =
+          [...new Set(shard.attempts.map((a) => a.agentId))].join(', ') || 'no agent reported ready';
+        shard.lostReason = `no result after ${String(advisory.deliveries)} deliveries (${agents})`;
+        for (const a of shard.attempts) a.status ??= 'no result';
+        this.log(`shard ${shard.planned.shardId} lost: ${shard.lostReason}`);
+        this.book.wake();
+      }
+      await this.jsm.streams.deleteMessage(STREAMS.work, advisory.stream_seq).catch(() => undefined);
+    } catch (error) {
+      this.rejected.record(msg.subject, error);
+    }
+  }
+}
