@@ -2,13 +2,7 @@
  * Step 2: measure this agent's clock offset to the coordinator, report ready, and receive the
  * case's shared start instant (or a refusal: the shard already finished, the run is aborting).
  */
-import {
-  SUBJECTS,
-  decodeStart,
-  encode,
-  type ShardAssign,
-  type Start,
-} from '../../shared/protocol/index.js';
+import { SUBJECTS, decodeStart, encode, type ShardAssign, type Start } from '../../shared/protocol/index.js';
 import { measureClockOffset } from './clock.js';
 import type { ShardRunnerDeps } from './deps.js';
 import { attemptFields } from './publish.js';

@@ -21,8 +21,8 @@ export const MAX_ENCODED_HISTOGRAM_CHARS = 256 * 1024;
 let wasmReady = false;
 
 /**
- * A histogram for the request loop. WASM records in ~18 ns against ~119 ns for the JS build
- * (LIBRARY_FACTS §3), which matters at tens of thousands of requests a second. The caller must
+ * A histogram for the request loop. WASM records in ~18 ns against ~119 ns for the JS build of
+ * hdr-histogram-js 3.0.1 (measured on a 2-core VM), which matters at tens of thousands of requests a second. The caller must
  * `destroy()` it: WASM memory is not garbage-collected.
  */
 export function createRecordingHistogram(): Histogram {

@@ -3,7 +3,7 @@
  * the protocol version and the strict schema before any code sees the value, and an encoder that
  * refuses what its own decoder would reject. Rejections are counted, never fatal.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { PROTOCOL_VERSION } from './version.js';
 import {
   announceSchema,
