@@ -1,5 +1,7 @@
 /** `coordinator agents`: the live roster as a table. */
-import { connectBus, openAgentsBucket } from '../../shared/bus/connection.js';
+import type { Command } from 'commander';
+import { EXIT } from '../../shared/errors.js';
+import { checkNatsUrl, connectBus, openAgentsBucket } from '../../shared/bus/connection.js';
 import { decodeAnnounce, type Announce } from '../../shared/protocol/index.js';
 import { refusalOf } from '../cluster/roster.js';
 
@@ -59,4 +61,18 @@ export async function listAgents(natsUrl: string): Promise<{ agents: Announce[];
   } finally {
     await nc.close();
   }
+}
+
+export function registerAgentsCommand(program: Command): void {
+  program
+    .command('agents')
+    .description('list the live agents: id, host, cores, memory, CPU, capabilities, protocol, last heartbeat')
+    .requiredOption('--nats <url>', 'NATS server of the cluster')
+    .option('--json', 'print JSON instead of a table')
+    .action(async (flags: { nats: string; json?: boolean }) => {
+      checkNatsUrl(flags.nats);
+      const { agents, table } = await listAgents(flags.nats);
+      process.stdout.write(flags.json ? JSON.stringify(agents, null, 2) + '\n' : table + '\n');
+      process.exit(EXIT.ok);
+    });
 }

@@ -1,0 +1,99 @@
+/**
+ * What `run` and `load` share: the cluster, config and report flags, the run request built from
+ * them, Ctrl-C handling, and how a finished run is printed and turned into the exit code.
+ */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { checkNatsUrl } from '../../shared/bus/connection.js';
+import { collect, positiveNumber, wholeNumber } from '../../shared/cli/flags.js';
+import { EXIT } from '../../shared/errors.js';
+import type { RunOutcome, RunRequest } from '../run/executeRun.js';
+import { envTimeoutSec } from './env.js';
+import { progressLine } from './progressLine.js';
+
+export const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** Resolves on the first Ctrl-C; a second one exits at once. */
+function interruption(): Promise<void> {
+  return new Promise((resolve) => {
+    let firstAt = 0;
+    const onSignal = () => {
+      // npx forwards the terminal's signal too: a repeat within a second is the same Ctrl-C.
+      if (firstAt !== 0) {
+        if (Date.now() - firstAt > 1000) process.exit(EXIT.interrupted);
+        return;
+      }
+      firstAt = Date.now();
+      log(
+        'interrupted: stopping agents, writing the reports with what was measured (Ctrl-C again to quit at once)',
+      );
+      resolve();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export interface CommonFlags {
+  nats?: string;
+  agents?: number;
+  config?: string[];
+  timeout?: number;
+  reportsDir: string;
+  saveReport?: string;
+  exportJson?: boolean;
+  debug?: boolean;
+}
+
+export function addCommonOptions(command: Command): Command {
+  return command
+    .option('--nats <url>', 'NATS server of a running cluster (default: start the embedded cluster)')
+    .option(
+      '--agents <n>',
+      'agents to wait for (default: 2 local agents in the embedded cluster, 1 with --nats)',
+      wholeNumber('--agents', 1, 1000),
+    )
+    .option(
+      '--config <file>',
+      'stress-test config layered over config/stress_test_config.json (repeatable)',
+      collect,
+    )
+    .option(
+      '--timeout <sec>',
+      'stop the run after this many seconds (default: $STRESS_TEST_TIMEOUT)',
+      positiveNumber('--timeout', 7 * 24 * 3600),
+    )
+    .option('--reports-dir <dir>', 'where reports are written', 'reports')
+    .option('--save-report <file>', 'also copy the text report to this file')
+    .option(
+      '--export-json',
+      'print the JSON report on stdout (it is always written to the reports directory)',
+    )
+    .option('--debug', "echo the embedded cluster's logs");
+}
+
+export function baseRequest(
+  flags: CommonFlags,
+): Omit<RunRequest, 'mode' | 'suites' | 'skippedSuites' | 'cases' | 'requireThermal' | 'config' | 'target'> {
+  if (flags.nats) checkNatsUrl(flags.nats);
+  return {
+    natsUrl: flags.nats,
+    agents: flags.agents ?? (flags.nats ? 1 : 2),
+    timeoutSec: flags.timeout ?? envTimeoutSec(),
+    reportsDir: path.resolve(flags.reportsDir),
+    saveReport: flags.saveReport,
+    debug: flags.debug,
+    log,
+    onProgress: (run) => log(progressLine(run)),
+    interrupted: interruption(),
+  };
+}
+
+export function finish(outcome: RunOutcome, flags: CommonFlags, summary: string): never {
+  if (flags.exportJson) process.stdout.write(JSON.stringify(outcome.report, null, 2) + '\n');
+  else process.stdout.write(summary);
+  log(
+    `reports: ${outcome.written.text}\n         ${outcome.written.json}${outcome.written.saved ? `\n         ${outcome.written.saved}` : ''}`,
+  );
+  process.exit(outcome.exitCode);
+}

@@ -1,0 +1,96 @@
+/** `coordinator load`: ad-hoc distributed HTTP load against one URL. */
+import { Option, type Command } from 'commander';
+import { ADHOC_LOAD_CASE } from '../../shared/model/catalogue.js';
+import { body, durationMs, header, httpUrl, positiveNumber, wholeNumber } from '../../shared/cli/flags.js';
+import { loadConfig } from '../../shared/config/config.js';
+import { renderLoadSummary } from '../report/loadSummary.js';
+import { executeRun } from '../run/executeRun.js';
+import { addCommonOptions, baseRequest, finish, type CommonFlags } from './common.js';
+import { envConcurrency } from './env.js';
+
+export function registerLoadCommand(program: Command): void {
+  addCommonOptions(
+    program
+      .command('load')
+      .description('ad-hoc distributed HTTP load against one URL, spread over the agents')
+      .requiredOption('--url <url>', 'the URL to load', httpUrl('--url'))
+      .option(
+        '--connections <n>',
+        'concurrent connections across all agents (default: $STRESS_TEST_CONCURRENCY or 10)',
+        wholeNumber('--connections', 1, 100_000),
+      )
+      .option('--duration <time>', 'how long, e.g. 30s, 500ms, 2m', durationMs('--duration'), 10_000)
+      .option(
+        '--requests <n>',
+        'stop after this many requests in total (default: duration only)',
+        wholeNumber('--requests', 1, 100_000_000),
+      )
+      .option(
+        '--rate <n>',
+        'requests per second across all agents (open model; default: closed loop)',
+        positiveNumber('--rate', 10_000_000),
+      )
+      .addOption(
+        new Option('--method <method>', 'HTTP method')
+          .default('GET')
+          .choices(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']),
+      )
+      .option('--body <body>', 'request body, or @file to read it from a file', body)
+      .option('--header <header>', "request header 'name: value' (repeatable)", header)
+      .option(
+        '--expect-status <code>',
+        'count only this status as a success (default: any below 400)',
+        wholeNumber('--expect-status', 100, 599),
+      ),
+  ).action(
+    async (
+      flags: CommonFlags & {
+        url: string;
+        connections?: number;
+        duration: number;
+        requests?: number;
+        rate?: number;
+        method: string;
+        body?: string;
+        header?: Record<string, string>;
+        expectStatus?: number;
+      },
+    ) => {
+      const config = loadConfig(flags.config ?? []);
+      const url = new URL(flags.url);
+      const connections = flags.connections ?? envConcurrency() ?? 10;
+      const outcome = await executeRun({
+        ...baseRequest(flags),
+        mode: 'load',
+        suites: [ADHOC_LOAD_CASE.suite],
+        skippedSuites: [],
+        cases: [
+          {
+            definition: ADHOC_LOAD_CASE,
+            settings: {
+              load: {
+                connections,
+                requests: flags.requests ?? 0,
+                durationMs: flags.duration,
+                rate: flags.rate ?? 0,
+              },
+              params: {
+                method: flags.method,
+                path: url.pathname + url.search,
+                headers: flags.header ?? {},
+                ...(flags.body !== undefined ? { body: flags.body } : {}),
+                ...(flags.expectStatus !== undefined ? { expectStatus: flags.expectStatus } : {}),
+              },
+              thresholds: [],
+              timeoutMs: flags.duration + 60_000,
+            },
+          },
+        ],
+        requireThermal: false,
+        config,
+        target: url.origin,
+      });
+      finish(outcome, flags, renderLoadSummary(outcome.report));
+    },
+  );
+}

@@ -1,0 +1,62 @@
+/** `coordinator run`: the stress suites, selected by --all, --quick or --suite. */
+import type { Command } from 'commander';
+import { httpUrl, collect } from '../../shared/cli/flags.js';
+import { loadConfig } from '../../shared/config/config.js';
+import { executeRun } from '../run/executeRun.js';
+import { addCommonOptions, baseRequest, finish, log, type CommonFlags } from './common.js';
+import { applyEnvOverrides } from './envOverrides.js';
+import { resolveSelection, selectedCases } from './selection.js';
+
+export function registerRunCommand(program: Command): void {
+  addCommonOptions(
+    program
+      .command('run')
+      .description('run stress suites and write the text and JSON reports')
+      .option('--all', 'every suite')
+      .option('--quick', 'the fast suites (concurrency, edges)')
+      .option(
+        '--suite <name>',
+        'a suite by name (repeatable): concurrency, memory, thermal, network, edges, limits',
+        collect,
+      )
+      .option('--no-thermal', 'leave the thermal suite out')
+      .option(
+        '--target <url>',
+        'the service under test (default: the bundled reference target)',
+        httpUrl('--target'),
+      ),
+  ).action(
+    async (
+      flags: CommonFlags & {
+        all?: boolean;
+        quick?: boolean;
+        suite?: string[];
+        thermal: boolean;
+        target?: string;
+      },
+    ) => {
+      const selection = resolveSelection(flags);
+      const config = loadConfig(flags.config ?? []);
+      applyEnvOverrides(config);
+      log(
+        `suites: ${selection.suites.join(', ')}${selection.skipped.map((s) => `; skipping ${s.suite} (${s.reason})`).join('')}`,
+      );
+      const outcome = await executeRun({
+        ...baseRequest(flags),
+        mode: selection.mode,
+        suites: selection.suites,
+        skippedSuites: selection.skipped,
+        cases: selectedCases(selection, config),
+        requireThermal: selection.requireThermal,
+        config,
+        target: flags.target,
+      });
+      const s = outcome.report.summary;
+      finish(
+        outcome,
+        flags,
+        `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unfinished} unfinished — success rate ${s.successRate}% (${s.grade})\n`,
+      );
+    },
+  );
+}
