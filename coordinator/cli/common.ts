@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { checkNatsUrl } from '../../shared/bus/connection.js';
 import { collect, positiveNumber, wholeNumber } from '../../shared/cli/flags.js';
 import { EXIT } from '../../shared/errors.js';
-import type { RunOutcome, RunRequest } from '../run/executeRun.js';
+import type { RunOutcome, RunRequest } from '../run/request.js';
 import { envTimeoutSec } from './env.js';
 import { progressLine } from './progressLine.js';
 

@@ -4,7 +4,6 @@
  * Whatever happens after the agents are in (a failing case, the run timeout, Ctrl-C), the reports
  * are written with everything measured so far.
  */
-import { randomBytes } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -13,67 +12,24 @@ import {
   jetstreamManager,
   openAgentsBucket,
 } from '../../shared/bus/connection.js';
-import type { Capability, SuiteName, TestCaseDefinition } from '../../shared/model/catalogue.js';
-import type { StressConfig } from '../../shared/config/config.js';
-import { ClusterError, EXIT } from '../../shared/errors.js';
-import { PROTOCOL_VERSION, RejectedMessages, type RunPlan } from '../../shared/protocol/index.js';
-import type { CaseSettings } from '../../shared/model/testCase.js';
-import { analyseFailures } from '../results/analysis.js';
+import type { Capability } from '../../shared/model/catalogue.js';
+import { RejectedMessages } from '../../shared/protocol/index.js';
 import { startEmbeddedCluster, startTargetChild, type EmbeddedCluster } from '../cluster/embedded.js';
 import { planCase } from '../plan/planner.js';
-import {
-  REPORT_SCHEMA,
-  type CaseReport,
-  type RunReport,
-  type RunStatus,
-  type SuiteReport,
-} from '../report/types.js';
-import { writeReports, type WrittenReports } from '../report/writeReports.js';
+import { buildReport } from '../report/buildReport.js';
+import type { AgentReport } from '../report/types.js';
+import { writeReports } from '../report/writeReports.js';
 import { Roster } from '../cluster/roster.js';
 import { RunSession } from '../dispatch/runSession.js';
-import { newCaseRun, type CaseRun } from '../dispatch/runState.js';
-import { gradeOf, judgeCase, judgeSuite } from '../results/verdicts.js';
+import { newCaseRun } from '../dispatch/runState.js';
+import { judgeCase } from '../results/verdicts.js';
+import { planMessage } from './planMessage.js';
+import { newRunId } from './runId.js';
+import { awaitAgents } from './awaitAgents.js';
+import { runCases } from './caseLoop.js';
+import type { RunOutcome, RunRequest } from './request.js';
 
-export interface SelectedCase {
-  definition: TestCaseDefinition;
-  settings: CaseSettings;
-}
-
-export interface RunRequest {
-  mode: string;
-  suites: SuiteName[];
-  skippedSuites: { suite: string; reason: string }[];
-  cases: SelectedCase[];
-  /** A thermal case with no thermal agent: skip it (--all) or fail the run (--suite thermal). */
-  requireThermal: boolean;
-  natsUrl?: string;
-  agents: number;
-  target?: string;
-  timeoutSec?: number;
-  config: StressConfig;
-  reportsDir: string;
-  saveReport?: string;
-  debug?: boolean;
-  log: (line: string) => void;
-  /** Called once per second while a case runs, with its live state. */
-  onProgress?: (run: CaseRun) => void;
-  /** Resolves when the user interrupts (Ctrl-C). */
-  interrupted: Promise<void>;
-}
-
-export interface RunOutcome {
-  report: RunReport;
-  written: WrittenReports;
-  exitCode: number;
-}
-
-function newRunId(): string {
-  const d = new Date();
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `r${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}-${randomBytes(3).toString('hex')}`;
-}
-
-const THERMAL_WAIT_MS = 10_000;
+export type { RunOutcome, RunRequest, SelectedCase } from './request.js';
 
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const { log } = request;
@@ -129,29 +85,7 @@ async function runOnBus(
   cleanups.push(async () => roster.close());
 
   const startedAt = new Date();
-  const wanted = request.agents;
-  log(`waiting up to ${config.cluster.agentWaitMs / 1000} s for ${wanted} agent(s)`);
-  if (!(await roster.waitFor(() => roster.live().length >= wanted, config.cluster.agentWaitMs))) {
-    const came = roster.live().map((a) => a.announce.agentId);
-    const refused = [...roster.refused.values()];
-    throw new ClusterError(
-      `waited ${config.cluster.agentWaitMs / 1000} s for ${wanted} agent(s); ${came.length} came${came.length ? ` (${came.join(', ')})` : ''}${refused.length ? `; ${refused.join('; ')}` : ''}. Start agents with "npx agent start --nats ${request.natsUrl ?? 'URL'}"`,
-      'E_NO_AGENTS',
-    );
-  }
-
-  const skippedSuites = [...request.skippedSuites];
-  let cases = request.cases;
-  if (cases.some((c) => c.definition.needs === 'thermal') && roster.live('thermal').length === 0) {
-    log(`waiting up to ${THERMAL_WAIT_MS / 1000} s for an agent with the thermal capability`);
-    if (!(await roster.waitFor(() => roster.live('thermal').length > 0, THERMAL_WAIT_MS))) {
-      const reason = `no agent with the thermal capability joined within ${THERMAL_WAIT_MS / 1000} s (start one with "agent start --thermal")`;
-      if (request.requireThermal) throw new ClusterError(`--suite thermal: ${reason}`, 'E_NO_THERMAL_AGENT');
-      skippedSuites.push({ suite: 'thermal', reason });
-      log(`skipping the thermal suite: ${reason}`);
-      cases = cases.filter((c) => c.definition.needs !== 'thermal');
-    }
-  }
+  const { cases, skippedSuites } = await awaitAgents(roster, request);
 
   const runId = newRunId();
   const eligible = (capability: Capability) =>
@@ -168,62 +102,14 @@ async function runOnBus(
   });
   await session.open();
   cleanups.push(async () => session.close());
-  const plan: RunPlan = {
-    kind: 'run.plan',
-    protocol: PROTOCOL_VERSION,
-    runId,
-    createdAt: Date.now(),
-    selection: request.suites,
-    target,
-    cases: runs.map((r) => ({
-      caseId: r.planned.id,
-      scenario: r.planned.definition.scenario,
-      needs: r.planned.definition.needs,
-      shards: r.planned.shards.map((s) => ({
-        shardId: s.shardId,
-        index: s.index,
-        count: s.count,
-        load: s.load,
-      })),
-    })),
-  };
+  const plan = planMessage(runId, request.suites, target, runs);
   await session.publishPlan(plan);
   log(`run ${runId}: ${runs.length} test case(s) against ${target} on ${roster.live().length} agent(s)`);
 
-  let status: RunStatus = 'completed';
-  let statusNote: string | undefined;
-  let current: CaseRun | undefined;
-  const judgedCases = new Map<CaseRun, CaseReport>();
-  const stopRun = (why: RunStatus, note: string) => {
-    if (status !== 'completed') return;
-    [status, statusNote] = [why, note];
-    void session.abort(note, current);
-  };
-  const timeout = request.timeoutSec
-    ? setTimeout(
-        () => stopRun('timed_out', `the run exceeded --timeout ${request.timeoutSec} s`),
-        request.timeoutSec * 1000,
-      )
-    : undefined;
-  void request.interrupted.then(() => stopRun('interrupted', 'interrupted by the user'));
-  try {
-    for (const run of runs) {
-      if (status !== 'completed') break;
-      current = run;
-      const { planned } = run;
-      log(`▶ ${planned.id}: ${planned.shards.length} shard(s)`);
-      await session.runCase(run, target, () => request.onProgress?.(run));
-      if (status !== 'completed') await session.abort(statusNote!, run);
-      const judged = judgeCase(run);
-      judgedCases.set(run, judged);
-      log(`  ${judged.verdict.toUpperCase()} ${planned.id}${judged.note ? ` — ${judged.note}` : ''}`);
-    }
-  } finally {
-    clearTimeout(timeout);
-  }
+  const { status, statusNote, judged } = await runCases(session, runs, target, request);
 
   // Cases the run never reached (interrupted, timed out) are judged here, the others only once.
-  const caseReports = runs.map((run) => judgedCases.get(run) ?? judgeCase(run));
+  const caseReports = runs.map((run) => judged.get(run) ?? judgeCase(run));
   const report = buildReport({
     runId,
     startedAt,
@@ -233,93 +119,24 @@ async function runOnBus(
     target,
     skippedSuites,
     caseReports,
-    roster,
-    session,
-    rejected,
+    agents: agentReports(roster),
+    bus: { rejectedMessages: rejected.total(), ...session.fenceCounts() },
   });
   const written = writeReports(report, request.reportsDir, request.saveReport);
   return { report, written, exitCode: report.exitCode };
 }
 
-interface ReportParts {
-  runId: string;
-  startedAt: Date;
-  status: RunStatus;
-  statusNote?: string;
-  request: RunRequest;
-  target: string;
-  skippedSuites: { suite: string; reason: string }[];
-  caseReports: CaseReport[];
-  roster: Roster;
-  session: RunSession;
-  rejected: RejectedMessages;
-}
-
-function exitCodeFor(status: RunStatus, failedOrUnfinished: boolean): number {
-  if (status === 'interrupted') return EXIT.interrupted;
-  if (status === 'timed_out' || status === 'cluster_failure') return EXIT.cluster;
-  return failedOrUnfinished ? EXIT.thresholdsFailed : EXIT.ok;
-}
-
-function buildReport(p: ReportParts): RunReport {
-  const suites: SuiteReport[] = [];
-  for (const name of p.request.suites) {
-    const cases = p.caseReports.filter((c) => c.suite === name);
-    if (cases.length > 0) suites.push(judgeSuite(name, cases));
-  }
-  const count = (v: string) => p.caseReports.filter((c) => c.verdict === v).length;
-  const [passed, failed, skipped, unfinished] = [
-    count('passed'),
-    count('failed'),
-    count('skipped'),
-    count('unfinished'),
-  ];
-  const judged = passed + failed + unfinished;
-  const successRate = judged > 0 ? Math.round((passed / judged) * 1000) / 10 : 0;
-  const { findings, recommendations } = analyseFailures(p.caseReports);
-  const finishedAt = new Date();
-  return {
-    schema: REPORT_SCHEMA,
-    runId: p.runId,
-    startedAt: p.startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
-    status: p.status,
-    statusNote: p.statusNote,
-    exitCode: exitCodeFor(p.status, failed + unfinished > 0),
-    selection: { mode: p.request.mode, suites: p.request.suites, skipped: p.skippedSuites },
-    target: p.target,
-    config: p.request.config.sources,
-    summary: {
-      testCases: p.caseReports.length,
-      passed,
-      failed,
-      skipped,
-      unfinished,
-      successRate,
-      grade: judged > 0 ? gradeOf(successRate) : 'not judged',
-      requests: p.caseReports.reduce((s, c) => s + c.metrics.requests, 0),
-      durationMs: finishedAt.getTime() - p.startedAt.getTime(),
-    },
-    agents: p.roster.everSeen().map((a) => ({
-      agentId: a.agentId,
-      host: a.host,
-      cores: a.cores,
-      threads: a.threads,
-      memoryBytes: a.memoryBytes,
-      cpuModel: a.cpuModel,
-      platform: a.platform,
-      capabilities: a.capabilities,
-      protocol: a.protocol,
-      lostAt: p.roster.lost.has(a.agentId)
-        ? new Date(p.roster.lost.get(a.agentId)!).toISOString()
-        : undefined,
-    })),
-    suites,
-    failureAnalysis: findings,
-    recommendations,
-    bus: {
-      rejectedMessages: p.rejected.total(),
-      ...p.session.fenceCounts(),
-    },
-  };
+function agentReports(roster: Roster): AgentReport[] {
+  return roster.everSeen().map((a) => ({
+    agentId: a.agentId,
+    host: a.host,
+    cores: a.cores,
+    threads: a.threads,
+    memoryBytes: a.memoryBytes,
+    cpuModel: a.cpuModel,
+    platform: a.platform,
+    capabilities: a.capabilities,
+    protocol: a.protocol,
+    lostAt: roster.lost.has(a.agentId) ? new Date(roster.lost.get(a.agentId)!).toISOString() : undefined,
+  }));
 }

@@ -1,0 +1,79 @@
+/** The run report (`stampede.report/1`) from the judged cases and what the run knows of itself. */
+import { EXIT } from '../../shared/errors.js';
+import { analyseFailures } from '../results/analysis.js';
+import { gradeOf, judgeSuite } from '../results/verdicts.js';
+import type { RunRequest } from '../run/request.js';
+import {
+  REPORT_SCHEMA,
+  type AgentReport,
+  type CaseReport,
+  type RunReport,
+  type RunStatus,
+  type SuiteReport,
+} from './types.js';
+
+export interface ReportParts {
+  runId: string;
+  startedAt: Date;
+  status: RunStatus;
+  statusNote?: string;
+  request: Pick<RunRequest, 'mode' | 'suites' | 'config'>;
+  target: string;
+  skippedSuites: { suite: string; reason: string }[];
+  caseReports: CaseReport[];
+  agents: AgentReport[];
+  bus: RunReport['bus'];
+}
+
+function exitCodeFor(status: RunStatus, failedOrUnfinished: boolean): number {
+  if (status === 'interrupted') return EXIT.interrupted;
+  if (status === 'timed_out' || status === 'cluster_failure') return EXIT.cluster;
+  return failedOrUnfinished ? EXIT.thresholdsFailed : EXIT.ok;
+}
+
+export function buildReport(p: ReportParts): RunReport {
+  const suites: SuiteReport[] = [];
+  for (const name of p.request.suites) {
+    const cases = p.caseReports.filter((c) => c.suite === name);
+    if (cases.length > 0) suites.push(judgeSuite(name, cases));
+  }
+  const count = (v: string) => p.caseReports.filter((c) => c.verdict === v).length;
+  const [passed, failed, skipped, unfinished] = [
+    count('passed'),
+    count('failed'),
+    count('skipped'),
+    count('unfinished'),
+  ];
+  const judged = passed + failed + unfinished;
+  const successRate = judged > 0 ? Math.round((passed / judged) * 1000) / 10 : 0;
+  const { findings, recommendations } = analyseFailures(p.caseReports);
+  const finishedAt = new Date();
+  return {
+    schema: REPORT_SCHEMA,
+    runId: p.runId,
+    startedAt: p.startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    status: p.status,
+    statusNote: p.statusNote,
+    exitCode: exitCodeFor(p.status, failed + unfinished > 0),
+    selection: { mode: p.request.mode, suites: p.request.suites, skipped: p.skippedSuites },
+    target: p.target,
+    config: p.request.config.sources,
+    summary: {
+      testCases: p.caseReports.length,
+      passed,
+      failed,
+      skipped,
+      unfinished,
+      successRate,
+      grade: judged > 0 ? gradeOf(successRate) : 'not judged',
+      requests: p.caseReports.reduce((s, c) => s + c.metrics.requests, 0),
+      durationMs: finishedAt.getTime() - p.startedAt.getTime(),
+    },
+    agents: p.agents,
+    suites,
+    failureAnalysis: findings,
+    recommendations,
+    bus: p.bus,
+  };
+}

@@ -1,0 +1,40 @@
+/** What `run` and `load` ask of a run, and what they get back. */
+import type { SuiteName, TestCaseDefinition } from '../../shared/model/catalogue.js';
+import type { StressConfig } from '../../shared/config/config.js';
+import type { CaseSettings } from '../../shared/model/testCase.js';
+import type { CaseRun } from '../dispatch/runState.js';
+import type { WrittenReports } from '../report/writeReports.js';
+import type { RunReport } from '../report/types.js';
+
+export interface SelectedCase {
+  definition: TestCaseDefinition;
+  settings: CaseSettings;
+}
+
+export interface RunRequest {
+  mode: string;
+  suites: SuiteName[];
+  skippedSuites: { suite: string; reason: string }[];
+  cases: SelectedCase[];
+  /** A thermal case with no thermal agent: skip it (--all) or fail the run (--suite thermal). */
+  requireThermal: boolean;
+  natsUrl?: string;
+  agents: number;
+  target?: string;
+  timeoutSec?: number;
+  config: StressConfig;
+  reportsDir: string;
+  saveReport?: string;
+  debug?: boolean;
+  log: (line: string) => void;
+  /** Called once per second while a case runs, with its live state. */
+  onProgress?: (run: CaseRun) => void;
+  /** Resolves when the user interrupts (Ctrl-C). */
+  interrupted: Promise<void>;
+}
+
+export interface RunOutcome {
+  report: RunReport;
+  written: WrittenReports;
+  exitCode: number;
+}
