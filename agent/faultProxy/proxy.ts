@@ -51,19 +51,11 @@ const upstreamSchema = z
 /** Keeps the jitter stream apart from the fate stream, so latency draws never shift fates. */
 const JITTER_SEED_SALT = 0x9e3779b9;
 
-export async function startFaultProxy(options: FaultProxyOptions): Promise<RunningFaultProxy> {
-  const faults = faultSpecSchema.parse(options.faults);
-  const upstream = upstreamSchema.parse(options.upstream);
-  // URL.hostname keeps IPv6 brackets; the socket API wants the bare address.
-  const upstreamHost = upstream.host.replace(/^\[(.*)\]$/, '$1');
-  const listenHost = options.listenHost ?? '127.0.0.1';
-  const seed = options.seed ?? 1;
+type Counters = Omit<FaultProxyStats, 'open'>;
 
-  const fates = createFateDecider(faults, seededRandom(seed), Date.now());
-  const jitter = seededRandom(seed ^ JITTER_SEED_SALT);
-  const clients = new Set<Socket>();
-  const upstreams = new Set<Socket>();
-  const counters = {
+/** One proxy: per-connection fates decided at accept, per-chunk oscillation checks while passing. */
+class FaultProxy {
+  readonly counters: Counters = {
     accepted: 0,
     passed: 0,
     reset: 0,
@@ -73,19 +65,52 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
     bytesFromClient: 0,
     bytesFromUpstream: 0,
   };
+  readonly clients = new Set<Socket>();
+  private readonly upstreams = new Set<Socket>();
+  private readonly fates: ReturnType<typeof createFateDecider>;
+  private readonly jitter: () => number;
+  readonly server: net.Server;
 
-  const track = (set: Set<Socket>, socket: Socket): void => {
+  constructor(
+    private readonly faults: FaultSpec,
+    private readonly upstream: { host: string; port: number },
+    seed: number,
+  ) {
+    this.fates = createFateDecider(faults, seededRandom(seed), Date.now());
+    this.jitter = seededRandom(seed ^ JITTER_SEED_SALT);
+    this.server = net.createServer({ allowHalfOpen: true }, (client) => this.accept(client));
+  }
+
+  private track(set: Set<Socket>, socket: Socket): void {
     set.add(socket);
     socket.once('close', () => set.delete(socket));
     // Peers resetting or vanishing is routine for a fault proxy, never a reason to crash.
     socket.on('error', ignore);
-  };
+  }
 
-  const pass = (client: Socket): void => {
-    const target = net.connect({ host: upstreamHost, port: upstream.port, allowHalfOpen: true });
-    track(upstreams, target);
+  private accept(client: Socket): void {
+    const { counters } = this;
+    counters.accepted++;
+    this.track(this.clients, client);
+    const fate = this.fates.forNewConnection(Date.now());
+    if (fate === 'pass') {
+      counters.passed++;
+      this.pass(client);
+    } else if (fate === 'reset') {
+      counters.reset++;
+      resetOnFirstBytes(client);
+    } else {
+      counters.blackholed++;
+      swallow(client);
+    }
+  }
+
+  private pass(client: Socket): void {
+    const { counters } = this;
+    const target = net.connect({ host: this.upstream.host, port: this.upstream.port, allowHalfOpen: true });
+    this.track(this.upstreams, target);
     const toUpstream = relay(client, target, UNSHAPED, (chunk) => {
-      const failing = fates.failingModeAt(Date.now());
+      const failing = this.fates.failingModeAt(Date.now());
       if (failing) {
         counters.interrupted++;
         detach();
@@ -96,7 +121,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       counters.bytesFromClient += chunk.length;
       return true;
     });
-    const toClient = relay(target, client, createShaper(faults, jitter), (chunk) => {
+    const toClient = relay(target, client, createShaper(this.faults, this.jitter), (chunk) => {
       counters.bytesFromUpstream += chunk.length;
       return true;
     });
@@ -111,52 +136,51 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Runni
       resetSocket(client);
     });
     client.once('close', detach);
-  };
+  }
 
-  const server = net.createServer({ allowHalfOpen: true }, (client) => {
-    counters.accepted++;
-    track(clients, client);
-    const fate = fates.forNewConnection(Date.now());
-    if (fate === 'pass') {
-      counters.passed++;
-      pass(client);
-      return;
-    }
-    if (fate === 'reset') {
-      counters.reset++;
-      resetOnFirstBytes(client);
-    } else {
-      counters.blackholed++;
-      swallow(client);
-    }
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, listenHost, () => {
-      server.off('error', reject);
-      resolve();
+  async listen(host: string): Promise<number> {
+    const { server } = this;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  // Accept errors (e.g. out of file descriptors) must not take the agent down.
-  server.on('error', ignore);
-  const port = (server.address() as net.AddressInfo).port;
+    // Accept errors (e.g. out of file descriptors) must not take the agent down.
+    server.on('error', ignore);
+    return (server.address() as net.AddressInfo).port;
+  }
 
+  async close(): Promise<void> {
+    const serverClosed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const sockets = [...this.clients, ...this.upstreams];
+    const socketsClosed = Promise.all(
+      sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve))),
+    );
+    for (const socket of sockets) socket.destroy();
+    await Promise.all([serverClosed, socketsClosed]);
+  }
+}
+
+export async function startFaultProxy(options: FaultProxyOptions): Promise<RunningFaultProxy> {
+  const faults = faultSpecSchema.parse(options.faults);
+  const upstream = upstreamSchema.parse(options.upstream);
+  // URL.hostname keeps IPv6 brackets; the socket API wants the bare address.
+  const proxy = new FaultProxy(
+    faults,
+    { host: upstream.host.replace(/^\[(.*)\]$/, '$1'), port: upstream.port },
+    options.seed ?? 1,
+  );
+  const listenHost = options.listenHost ?? '127.0.0.1';
+  const port = await proxy.listen(listenHost);
   let closing: Promise<void> | undefined;
   return {
     port,
     url: (base) => rewriteOrigin(base, listenHost, port),
-    stats: () => ({ ...counters, open: clients.size }),
+    stats: () => ({ ...proxy.counters, open: proxy.clients.size }),
     close() {
-      closing ??= (async () => {
-        const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
-        const sockets = [...clients, ...upstreams];
-        const socketsClosed = Promise.all(
-          sockets.map((socket) => new Promise((resolve) => socket.once('close', resolve))),
-        );
-        for (const socket of sockets) socket.destroy();
-        await Promise.all([serverClosed, socketsClosed]);
-      })();
+      closing ??= proxy.close();
       return closing;
     },
   };

@@ -5,9 +5,62 @@ import { body, durationMs, header, httpUrl, positiveNumber, wholeNumber } from '
 import { loadConfig } from '../../shared/config/config.js';
 import { renderLoadSummary } from '../report/loadSummary.js';
 import { executeRun } from '../run/executeRun.js';
+import type { SelectedCase } from '../run/request.js';
 import { addCommonOptions, baseRequest, finish, type CommonFlags } from './common.js';
 import { envConcurrency } from './env.js';
 
+interface LoadFlags extends CommonFlags {
+  url: string;
+  connections?: number;
+  duration: number;
+  requests?: number;
+  rate?: number;
+  method: string;
+  body?: string;
+  header?: Record<string, string>;
+  expectStatus?: number;
+}
+
+/** The one case of a `load`: the URL's request shape spread over the agents' connections. */
+function loadCase(flags: LoadFlags, url: URL): SelectedCase {
+  return {
+    definition: ADHOC_LOAD_CASE,
+    settings: {
+      load: {
+        connections: flags.connections ?? envConcurrency() ?? 10,
+        requests: flags.requests ?? 0,
+        durationMs: flags.duration,
+        rate: flags.rate ?? 0,
+      },
+      params: {
+        method: flags.method,
+        path: url.pathname + url.search,
+        headers: flags.header ?? {},
+        ...(flags.body !== undefined ? { body: flags.body } : {}),
+        ...(flags.expectStatus !== undefined ? { expectStatus: flags.expectStatus } : {}),
+      },
+      thresholds: [],
+      timeoutMs: flags.duration + 60_000,
+    },
+  };
+}
+
+async function runLoad(flags: LoadFlags): Promise<void> {
+  const url = new URL(flags.url);
+  const outcome = await executeRun({
+    ...baseRequest(flags),
+    mode: 'load',
+    suites: [ADHOC_LOAD_CASE.suite],
+    skippedSuites: [],
+    cases: [loadCase(flags, url)],
+    requireThermal: false,
+    config: loadConfig(flags.config ?? []),
+    target: url.origin,
+  });
+  finish(outcome, flags, renderLoadSummary(outcome.report));
+}
+
+/** The flags are declared in one chain so `--help` lists them in this order. */
 export function registerLoadCommand(program: Command): void {
   addCommonOptions(
     program
@@ -42,55 +95,5 @@ export function registerLoadCommand(program: Command): void {
         'count only this status as a success (default: any below 400)',
         wholeNumber('--expect-status', 100, 599),
       ),
-  ).action(
-    async (
-      flags: CommonFlags & {
-        url: string;
-        connections?: number;
-        duration: number;
-        requests?: number;
-        rate?: number;
-        method: string;
-        body?: string;
-        header?: Record<string, string>;
-        expectStatus?: number;
-      },
-    ) => {
-      const config = loadConfig(flags.config ?? []);
-      const url = new URL(flags.url);
-      const connections = flags.connections ?? envConcurrency() ?? 10;
-      const outcome = await executeRun({
-        ...baseRequest(flags),
-        mode: 'load',
-        suites: [ADHOC_LOAD_CASE.suite],
-        skippedSuites: [],
-        cases: [
-          {
-            definition: ADHOC_LOAD_CASE,
-            settings: {
-              load: {
-                connections,
-                requests: flags.requests ?? 0,
-                durationMs: flags.duration,
-                rate: flags.rate ?? 0,
-              },
-              params: {
-                method: flags.method,
-                path: url.pathname + url.search,
-                headers: flags.header ?? {},
-                ...(flags.body !== undefined ? { body: flags.body } : {}),
-                ...(flags.expectStatus !== undefined ? { expectStatus: flags.expectStatus } : {}),
-              },
-              thresholds: [],
-              timeoutMs: flags.duration + 60_000,
-            },
-          },
-        ],
-        requireThermal: false,
-        config,
-        target: url.origin,
-      });
-      finish(outcome, flags, renderLoadSummary(outcome.report));
-    },
-  );
+  ).action(runLoad);
 }

@@ -41,9 +41,7 @@ function exited(child: ChildProcess): Promise<void> {
     : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-export async function startNatsServer(options: StartNatsOptions = {}): Promise<RunningNatsServer> {
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'stampede-nats-'));
-  const storeDir = options.storeDir ?? path.join(workDir, 'store');
+function writeServerConfig(workDir: string, storeDir: string, options: StartNatsOptions): string {
   const configFile = path.join(workDir, 'nats.conf');
   writeFileSync(
     configFile,
@@ -55,6 +53,10 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
       '',
     ].join('\n'),
   );
+  return configFile;
+}
+
+function spawnServer(configFile: string): { child: ChildProcess; stderr: () => string } {
   let stderr = '';
   let child: ChildProcess;
   try {
@@ -69,9 +71,26 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
   child.stderr!.on('data', (d: Buffer) => {
     if (stderr.length < 8192) stderr += d.toString();
   });
+  return { child, stderr: () => stderr.trim().slice(-500) };
+}
+
+function reportedPort(workDir: string): number | undefined {
+  const portsFile = readdirSync(workDir).find((f) => f.endsWith('.ports'));
+  if (!portsFile) return undefined;
+  const ports = JSON.parse(readFileSync(path.join(workDir, portsFile), 'utf8')) as { nats?: string[] };
+  const first = ports.nats?.[0];
+  return first ? Number(new URL(first).port) : undefined;
+}
+
+/** Races "the ports file appeared" against "the process failed or exited", up to `timeoutMs`. */
+async function waitForPort(
+  child: ChildProcess,
+  workDir: string,
+  stderr: () => string,
+  timeoutMs: number,
+): Promise<number> {
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-  let port = 0;
+  const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const failure = await Promise.race([spawnError, sleep(25).then(() => undefined)]);
     if (failure) {
@@ -85,26 +104,25 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
     }
     if (child.exitCode !== null)
       throw new ClusterError(
-        `nats-server exited with code ${child.exitCode} at start: ${stderr.trim().slice(-500)}`,
+        `nats-server exited with code ${child.exitCode} at start: ${stderr()}`,
         'E_NATS_SPAWN',
       );
-    const portsFile = readdirSync(workDir).find((f) => f.endsWith('.ports'));
-    if (portsFile) {
-      const ports = JSON.parse(readFileSync(path.join(workDir, portsFile), 'utf8')) as { nats?: string[] };
-      const first = ports.nats?.[0];
-      if (first) {
-        port = Number(new URL(first).port);
-        break;
-      }
-    }
+    const port = reportedPort(workDir);
+    if (port) return port;
   }
-  if (!port) {
-    child.kill('SIGKILL');
-    throw new ClusterError(
-      `nats-server did not report its port within ${options.timeoutMs ?? 10_000} ms: ${stderr.trim().slice(-500)}`,
-      'E_NATS_SPAWN',
-    );
-  }
+  child.kill('SIGKILL');
+  throw new ClusterError(
+    `nats-server did not report its port within ${timeoutMs} ms: ${stderr()}`,
+    'E_NATS_SPAWN',
+  );
+}
+
+export async function startNatsServer(options: StartNatsOptions = {}): Promise<RunningNatsServer> {
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'stampede-nats-'));
+  const storeDir = options.storeDir ?? path.join(workDir, 'store');
+  const configFile = writeServerConfig(workDir, storeDir, options);
+  const { child, stderr } = spawnServer(configFile);
+  const port = await waitForPort(child, workDir, stderr, options.timeoutMs ?? 10_000);
   const stop = async (stopOptions: { keepStore?: boolean } = {}) => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
