@@ -97,17 +97,17 @@ export const shardAssignSchema = z
   })
   .strict();
 
-export const readySchema = z
-  .object({
-    kind: z.literal('shard.ready'),
-    protocol: version,
-    runId: token,
-    shardId: token,
-    attempt: z.number().int().min(1).max(1000),
-    agentId: token,
-    session: token,
-  })
-  .strict();
+/** The fields that name one attempt of a shard, on every message an agent sends about it. */
+const attemptIdentity = {
+  protocol: version,
+  runId: token,
+  shardId: token,
+  attempt: z.number().int().min(1).max(1000),
+  agentId: token,
+  session: token,
+};
+
+export const readySchema = z.object({ kind: z.literal('shard.ready'), ...attemptIdentity }).strict();
 
 export const startSchema = z
   .object({
@@ -145,12 +145,7 @@ export const abortSchema = z
   .strict();
 
 const shardReport = {
-  protocol: version,
-  runId: token,
-  shardId: token,
-  attempt: z.number().int().min(1).max(1000),
-  agentId: token,
-  session: token,
+  ...attemptIdentity,
   ops: count,
   ok: count,
   bytes: count,
