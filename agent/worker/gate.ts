@@ -41,12 +41,14 @@ export class Gate {
   }
 
   /**
-   * Waits until lane `slot` may start, or the shard must stop, or `hardDeadline` passes.
+   * Waits until lane `slot` may start, or the shard must stop, or `hardDeadline` passes, or
+   * `giveUp` says the waiting lane has nothing left to do (its load is done or past its end).
    * Resolves true when the operation may start.
    */
-  async wait(slot: number, lanes: number, hardDeadline: number): Promise<boolean> {
+  async wait(slot: number, lanes: number, hardDeadline: number, giveUp?: () => boolean): Promise<boolean> {
     for (;;) {
       if (this.stopReason() !== STOP_REASONS.none) return false;
+      if (giveUp?.()) return false;
       if (!this.closedFor(slot, lanes)) {
         this.noteOpen();
         return true;

@@ -77,10 +77,12 @@ export async function runClosedLoop(
     const now = Date.now();
     return now >= bounds.hardDeadline || now >= loadStart + bounds.durationMs + gate.blockedMs(now);
   };
+  const done = () => exhausted() || pastEnd();
   const lane = async (slot: number) => {
-    while (!exhausted() && !pastEnd()) {
+    while (!done()) {
       if (!gate.open(slot, bounds.lanes)) {
-        if (!(await gate.wait(slot, bounds.lanes, bounds.hardDeadline))) return;
+        // A throttled lane gives up once the other lanes finished the load.
+        if (!(await gate.wait(slot, bounds.lanes, bounds.hardDeadline, done))) return;
         // Time and other lanes moved on while this one waited.
         if (exhausted() || pastEnd()) return;
       }

@@ -91,7 +91,8 @@ export class ShardRecorder {
   }
 
   error(key: string): void {
-    const k = this.errors.has(key) || this.errors.size < MAX_KEYS ? key.slice(0, 200) : 'other';
+    const cut = key.slice(0, 200);
+    const k = this.errors.has(cut) || this.errors.size < MAX_KEYS ? cut : 'other';
     this.errors.set(k, (this.errors.get(k) ?? 0) + 1);
   }
 

@@ -4,7 +4,7 @@
  * load shared in proportion to each agent's threads; the rest get a single shard.
  */
 import { caseId, type TestCaseDefinition } from '../../shared/model/catalogue.js';
-import { splitWeighted } from '../../shared/metrics/split.js';
+import { splitWeightedNonEmpty } from '../../shared/metrics/split.js';
 import type { CaseSettings, LoadSpec } from '../../shared/model/testCase.js';
 
 export interface PlannedShard {
@@ -31,8 +31,9 @@ export function shardIdOf(definition: TestCaseDefinition, index: number): string
 }
 
 export function splitLoad(load: LoadSpec, weights: readonly number[]): LoadSpec[] {
-  const connections = splitWeighted(load.connections, weights);
-  const requests = splitWeighted(load.requests, weights);
+  const connections = splitWeightedNonEmpty(load.connections, weights);
+  // 0 requests means "bounded by time only" for the case and for each of its shards alike.
+  const requests = load.requests > 0 ? splitWeightedNonEmpty(load.requests, weights) : weights.map(() => 0);
   const totalWeight = weights.reduce((a, b) => a + b, 0);
   return weights.map((w, i) => ({
     connections: connections[i],

@@ -33,3 +33,21 @@ export function splitWeighted(total: number, weights: readonly number[]): number
   }
   return shares;
 }
+
+/**
+ * Like `splitWeighted`, but every share gets at least one: a shard with no connections cannot
+ * run, and one with no requests would be bounded by time only and send more than its total.
+ */
+export function splitWeightedNonEmpty(total: number, weights: readonly number[]): number[] {
+  if (total < weights.length)
+    throw new RangeError(`cannot give each of ${weights.length} shares at least 1 out of ${total}`);
+  const shares = splitWeighted(total, weights);
+  // Proportional first; an empty share then takes one from the largest, so weights still hold.
+  for (let i = 0; i < shares.length; i++) {
+    if (shares[i] > 0) continue;
+    const largest = shares.indexOf(Math.max(...shares));
+    shares[largest] -= 1;
+    shares[i] = 1;
+  }
+  return shares;
+}

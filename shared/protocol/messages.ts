@@ -208,7 +208,8 @@ export const resultSchema = z
     durationMs: count,
     counters: numberMap,
     gauges: numberMap,
-    errors: z.array(z.object({ key: z.string().max(200), count }).strict()).max(50),
+    // 50 distinct keys, plus "other" for the rest (see the recorder).
+    errors: z.array(z.object({ key: z.string().max(200), count }).strict()).max(51),
     histogram: z.string().max(MAX_ENCODED_HISTOGRAM_CHARS),
     /** Per-second operation counts of this shard, for the report's timeline. */
     perSecond: z.array(count).max(24 * 3600),

@@ -110,12 +110,7 @@ test('never more shards than connections or requests; requests 0 (time-bound) do
   assert.deepEqual(none.shards[0].load, settings({ connections: 5 }).load);
 });
 
-test('every shard of a split case gets at least one connection and one request when it is bounded by count', {
-  todo:
-    'planCase sizes the shard count by agents/connections/requests but splits by weight: with threads ' +
-    '8/1/1, 5 connections split [4,1,0] (a 0-connection shard the decoder rejects) and 5 requests ' +
-    'split [4,1,0] (a 0-request shard runs unbounded by count, so the case exceeds its request total)',
-}, () => {
+test('every shard of a split case gets at least one connection and one request when it is bounded by count', () => {
   const planned = planCase(loadCase, settings({ connections: 5, requests: 5 }), agents(8, 1, 1));
   for (const s of planned.shards) {
     assert.ok(s.load.connections >= 1, `shard ${s.index}: ${s.load.connections} connections`);
