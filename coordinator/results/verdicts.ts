@@ -77,10 +77,10 @@ export function judgeCase(run: CaseRun): CaseReport {
     [verdict, note] = ['unfinished', `${unfinished.length} of ${run.shards.length} shard(s) did not finish`];
   else if (results.some((r) => r.status === 'aborted'))
     [verdict, note] = ['unfinished', 'stopped before the end; the figures are partial'];
-  else if (skipped.length > 0 && skipped.length === results.length)
-    [verdict, note] = ['skipped', skipped[0].note ?? 'skipped by the scenario'];
   else if (lost.length > 0)
     [verdict, note] = ['failed', `${lost.length} shard(s) lost: ${lost[0].lostReason ?? 'no result'}`];
+  else if (skipped.length > 0 && skipped.length === results.length)
+    [verdict, note] = ['skipped', skipped[0].note ?? 'skipped by the scenario'];
   else if (failed.length > 0) [verdict, note] = ['failed', failed[0].note ?? 'a shard failed'];
   else {
     verdict = thresholds.every((t) => t.passed) ? 'passed' : 'failed';
