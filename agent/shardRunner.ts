@@ -25,6 +25,7 @@ import type { ControlBlock } from './controlBlock.js';
 import { startFaultProxy } from './faultProxy.js';
 import type { ThermalWindowCloser } from './daemon.js';
 import type { RunLeases } from './runLeases.js';
+import { shardRefusal } from './scenarios/index.js';
 import { STOP_REASONS, STOP_SLOTS } from './worker/gate.js';
 import type { ShardTask, ShardTaskResult, TaskProgress } from './worker/shardTask.js';
 
@@ -151,7 +152,7 @@ export async function runDeliveredShard(
       ? `refused: shard planned with suite catalogue ${shard.catalogueHash}, this agent has ${CATALOGUE_HASH}`
       : !deps.allowedTargetHosts.has(targetHost)
         ? `refused: target host ${targetHost} is not on this agent's allowlist (start it with --allow-target ${targetHost})`
-        : undefined;
+        : shardRefusal(shard);
   if (refusal) {
     deps.log(refusal);
     await storeResult(deps, refusedResult(shard, attempt, identity, refusal, emptyHistogram));
@@ -267,6 +268,7 @@ export async function runDeliveredShard(
       gauges: { ...outcome.gauges, ...thermal?.gauges },
       errors: outcome.errors,
       histogram: outcome.histogram,
+      histograms: outcome.histograms,
       perSecond: outcome.perSecond,
       thermal: thermal?.report,
     };

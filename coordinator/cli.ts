@@ -9,8 +9,11 @@ import { ADHOC_LOAD_CASE } from '../shared/catalogue.js';
 import { checkNatsUrl } from '../shared/bus.js';
 import { runCli } from '../shared/cliMain.js';
 import { loadConfig } from '../shared/config.js';
+import { applyRunTls, runTransport } from '../shared/custom/transport.js';
 import { EXIT } from '../shared/errors.js';
 import { listAgents } from './agentsCommand.js';
+import { addInitCommand } from './cli/initCommand.js';
+import { addValidateCommand } from './cli/validateCommand.js';
 import { envConcurrency, envMemoryLimitBytes, envTimeoutSec } from './env.js';
 import { body, collect, durationMs, header, httpUrl, positiveNumber, wholeNumber } from './flags.js';
 import { renderLoadSummary } from './report/loadSummary.js';
@@ -50,6 +53,8 @@ interface CommonFlags {
   saveReport?: string;
   exportJson?: boolean;
   debug?: boolean;
+  ca?: string;
+  insecure?: boolean;
 }
 
 function addCommonOptions(command: Command): Command {
@@ -76,7 +81,16 @@ function addCommonOptions(command: Command): Command {
       '--export-json',
       'print the JSON report on stdout (it is always written to the reports directory)',
     )
-    .option('--debug', "echo the embedded cluster's logs");
+    .option('--debug', "echo the embedded cluster's logs")
+    .option('--ca <file>', 'PEM CA certificates agents trust for an https:// target (sent in each shard)')
+    .option('--insecure', 'do not verify the TLS certificate of an https:// target (recorded in the report)');
+}
+
+function loadRunConfig(flags: CommonFlags) {
+  const config = loadConfig(flags.config ?? []);
+  for (const warning of config.warnings) log(`warning: ${warning}`);
+  if (flags.insecure) log('warning: --insecure: agents will not verify the TLS certificate of the target');
+  return config;
 }
 
 function baseRequest(
@@ -120,7 +134,7 @@ addCommonOptions(
     .option('--quick', 'the fast suites (concurrency, edges)')
     .option(
       '--suite <name>',
-      'a suite by name (repeatable): concurrency, memory, thermal, network, edges, limits',
+      'a suite by name (repeatable): concurrency, memory, thermal, network, edges, limits, or one a --config file adds',
       collect,
     )
     .option('--no-thermal', 'leave the thermal suite out')
@@ -139,8 +153,8 @@ addCommonOptions(
       target?: string;
     },
   ) => {
-    const selection = resolveSelection(flags);
-    const config = loadConfig(flags.config ?? []);
+    const config = loadRunConfig(flags);
+    const selection = resolveSelection(flags, config.custom);
     const concurrency = envConcurrency();
     if (concurrency !== undefined) {
       const c = config.cases.get('concurrency.high_concurrent_requests');
@@ -178,7 +192,7 @@ addCommonOptions(
       mode: selection.mode,
       suites: selection.suites,
       skippedSuites: selection.skipped,
-      cases: selectedCases(selection, config),
+      cases: applyRunTls(selectedCases(selection, config), flags),
       requireThermal: selection.requireThermal,
       config,
       target: flags.target,
@@ -239,7 +253,7 @@ addCommonOptions(
       expectStatus?: number;
     },
   ) => {
-    const config = loadConfig(flags.config ?? []);
+    const config = loadRunConfig(flags);
     const url = new URL(flags.url);
     const connections = flags.connections ?? envConcurrency() ?? 10;
     const outcome = await executeRun({
@@ -266,6 +280,7 @@ addCommonOptions(
             },
             thresholds: [],
             timeoutMs: flags.duration + 60_000,
+            transport: runTransport(flags),
           },
         },
       ],
@@ -288,5 +303,8 @@ program
     process.stdout.write(flags.json ? JSON.stringify(agents, null, 2) + '\n' : table + '\n');
     process.exit(EXIT.ok);
   });
+
+addInitCommand(program);
+addValidateCommand(program);
 
 await runCli(program, 'coordinator');

@@ -9,6 +9,7 @@ import {
   summarize,
   type LatencySummary,
 } from '../shared/histogram.js';
+import { isNamedMetric, namedMetricValue } from '../shared/custom/namedMetrics.js';
 import type { ShardResult } from '../shared/protocol.js';
 import { emptyOutcomes, OUTCOME_CLASSES, type OutcomeCounts } from '../shared/outcomes.js';
 
@@ -27,6 +28,18 @@ export interface MergedMetrics {
   counters: Record<string, number>;
   gauges: Record<string, number>;
   errors: { key: string; count: number }[];
+  /** Named histograms (custom cases' steps and sockets), each merged then summarised. */
+  histograms: Record<string, LatencySummary>;
+}
+
+function mergeNamed(results: readonly ShardResult[]): Record<string, LatencySummary> {
+  const named = new Map<string, ReturnType<typeof createMergeHistogram>>();
+  for (const r of results)
+    for (const [name, encoded] of Object.entries(r.histograms ?? {})) {
+      if (!named.has(name)) named.set(name, createMergeHistogram());
+      named.get(name)!.add(decodeHistogram(encoded));
+    }
+  return Object.fromEntries([...named].map(([name, h]) => [name, summarize(h)]));
 }
 
 export function mergeResults(results: readonly ShardResult[]): MergedMetrics {
@@ -69,6 +82,7 @@ export function mergeResults(results: readonly ShardResult[]): MergedMetrics {
     counters,
     gauges,
     errors: grouped,
+    histograms: mergeNamed(results),
   };
 }
 
@@ -76,6 +90,7 @@ export function mergeResults(results: readonly ShardResult[]): MergedMetrics {
 export function metricValue(metrics: MergedMetrics, name: string): number | undefined {
   if (name.startsWith('counter.')) return metrics.counters[name.slice(8)];
   if (name.startsWith('gauge.')) return metrics.gauges[name.slice(6)];
+  if (isNamedMetric(name)) return namedMetricValue(metrics, name);
   switch (name) {
     case 'successRate':
       return metrics.requests > 0 ? metrics.successRate : undefined;

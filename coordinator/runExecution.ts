@@ -221,6 +221,7 @@ async function runOnBus(
           load: shard.planned.load,
           params: planned.settings.params,
           faults: planned.settings.faults,
+          transport: planned.settings.transport,
           timeoutMs: planned.settings.timeoutMs,
         }),
         () => request.onProgress?.(run),

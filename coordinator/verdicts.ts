@@ -5,6 +5,7 @@
  */
 import { createMergeHistogram, decodeHistogram, summarize } from '../shared/histogram.js';
 import type { ShardResult } from '../shared/protocol.js';
+import { summarizeTransport } from '../shared/custom/transport.js';
 import { holds } from '../shared/testCase.js';
 import { mergeResults, metricValue } from './merge.js';
 import type {
@@ -98,6 +99,7 @@ export function judgeCase(run: CaseRun): CaseReport {
     perAgent: perAgent(results),
     maxStartSkewMs: skews.length > 0 ? Math.max(...skews) : null,
     thermal: results.flatMap((r) => (r.thermal ? [{ agentId: r.agentId, ...r.thermal }] : [])),
+    transport: summarizeTransport(planned.settings.transport),
   };
 }
 

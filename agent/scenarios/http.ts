@@ -46,7 +46,7 @@ export const httpScenario: Scenario = async (ctx) => {
     throw new ScenarioParamError('newConnectionPerRequest', 'true or false', fresh);
   const isOk =
     expect !== undefined ? (status: number) => status === expect : (status: number) => status < 400;
-  const lanes = new LaneClients(ctx.target, ctx.load.connections, requestTimeoutOf(ctx), isOk);
+  const lanes = new LaneClients(ctx.target, ctx.load.connections, requestTimeoutOf(ctx), isOk, ctx.transport);
   try {
     const request: Dispatcher.DispatchOptions = {
       method: method as Dispatcher.HttpMethod,

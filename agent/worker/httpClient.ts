@@ -4,7 +4,9 @@
  * errors carry stable codes the outcome classifier reads.
  */
 import { Pool } from 'undici';
+import type { TransportOptions } from '../../shared/custom/transport.js';
 import type { HttpRequest, HttpResponse } from '../../shared/scenario.js';
+import { undiciTransport } from '../http/tls.js';
 
 const MAX_BODY_TEXT = 1024 * 1024;
 
@@ -31,6 +33,7 @@ export class TargetClient {
     target: string,
     connections: number,
     private readonly timeoutMs: number,
+    transport?: Readonly<TransportOptions>,
   ) {
     const { origin, basePath } = splitTarget(target);
     this.basePath = basePath;
@@ -40,6 +43,7 @@ export class TargetClient {
       bodyTimeout: timeoutMs,
       connectTimeout: Math.min(timeoutMs, 10_000),
       keepAliveTimeout: 10_000,
+      ...undiciTransport(transport),
     });
   }
 

@@ -6,6 +6,8 @@
  * without `onRequestStart` is passed through unwrapped (no adapter object per request).
  */
 import { Client, type Dispatcher } from 'undici';
+import type { TransportOptions } from '../../shared/custom/transport.js';
+import { undiciTransport } from '../http/tls.js';
 import { pathOnTarget, splitTarget } from './httpClient.js';
 
 export interface LaneResponse {
@@ -51,7 +53,13 @@ export class LaneClients {
   private readonly handlers: LaneHandler[];
   private readonly basePath: string;
 
-  constructor(target: string, lanes: number, timeoutMs: number, isOk: (status: number) => boolean) {
+  constructor(
+    target: string,
+    lanes: number,
+    timeoutMs: number,
+    isOk: (status: number) => boolean,
+    transport?: Readonly<TransportOptions>,
+  ) {
     const { origin, basePath } = splitTarget(target);
     this.basePath = basePath;
     this.clients = Array.from(
@@ -62,6 +70,7 @@ export class LaneClients {
           bodyTimeout: timeoutMs,
           connectTimeout: Math.min(timeoutMs, 10_000),
           keepAliveTimeout: 10_000,
+          ...undiciTransport(transport),
         }),
     );
     this.handlers = Array.from({ length: lanes }, () => new LaneHandler(isOk));

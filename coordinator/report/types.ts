@@ -5,6 +5,7 @@
 import type { SuiteName } from '../../shared/catalogue.js';
 import type { LatencySummary } from '../../shared/histogram.js';
 import type { ThermalReport } from '../../shared/protocol.js';
+import type { TransportSummary } from '../../shared/custom/transport.js';
 import type { LoadSpec, ThresholdSpec } from '../../shared/testCase.js';
 import type { MergedMetrics } from '../merge.js';
 import type { AttemptRecord, ShardState } from '../runState.js';
@@ -56,6 +57,8 @@ export interface CaseReport {
   perAgent: AgentMetrics[];
   maxStartSkewMs: number | null;
   thermal: (ThermalReport & { agentId: string })[];
+  /** TLS and HTTP/2 settings the agents used (https targets, --ca, --insecure). */
+  transport?: TransportSummary;
 }
 
 export interface SuiteReport {
