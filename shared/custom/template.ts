@@ -119,6 +119,7 @@ export function parseTemplate(text: string, maxChars: number = CUSTOM_LIMITS.tem
   const parts: Part[] = [];
   const vars = new Set<string>();
   const env = new Set<string>();
+  let expressions = 0;
   let at = 0;
   while (at < text.length) {
     const open = text.indexOf('{{', at);
@@ -136,7 +137,8 @@ export function parseTemplate(text: string, maxChars: number = CUSTOM_LIMITS.tem
     if (expr.kind === 'var') vars.add(expr.name);
     if (expr.kind === 'env') env.add(expr.name);
     parts.push({ expr, source });
-    if (parts.length > 2 * CUSTOM_LIMITS.expressions + 1)
+    expressions += 1;
+    if (expressions > CUSTOM_LIMITS.expressions)
       throw new TemplateError(`more than ${CUSTOM_LIMITS.expressions} expressions`);
     at = close + 2;
   }
