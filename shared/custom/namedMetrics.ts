@@ -83,13 +83,20 @@ const ms = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 /** Report lines: one per named histogram and per check. */
 export function namedMetricLines(m: NamedMetricSource, indent: string): string[] {
   const lines: string[] = [];
-  for (const [key, l] of Object.entries(m.histograms ?? {})) {
+  // A step whose every request failed in transport has counts but no latencies.
+  const counted = Object.keys(m.counters).flatMap(
+    (k) => /^((?:step|ws)\..+)\.(?:ok|failed)$/.exec(k)?.[1] ?? [],
+  );
+  for (const key of new Set([...Object.keys(m.histograms ?? {}), ...counted])) {
+    const l = m.histograms?.[key];
     const ok = m.counters[outcomeCounter(key, true)] ?? 0;
     const failed = m.counters[outcomeCounter(key, false)] ?? 0;
-    const counts = ok + failed > 0 ? `${ok + failed} (${ms(rate(ok, failed) ?? 0)}% ok)` : String(l.count);
-    lines.push(
-      `${indent}${key}: ${counts} — min ${ms(l.minMs)} / mean ${ms(l.meanMs)} / p50 ${ms(l.p50Ms)} / p90 ${ms(l.p90Ms)} / p95 ${ms(l.p95Ms)} / p99 ${ms(l.p99Ms)} / max ${ms(l.maxMs)} ms`,
-    );
+    const counts =
+      ok + failed > 0 ? `${ok + failed} (${ms(rate(ok, failed) ?? 0)}% ok)` : String(l?.count ?? 0);
+    const latency = l
+      ? `min ${ms(l.minMs)} / mean ${ms(l.meanMs)} / p50 ${ms(l.p50Ms)} / p90 ${ms(l.p90Ms)} / p95 ${ms(l.p95Ms)} / p99 ${ms(l.p99Ms)} / max ${ms(l.maxMs)} ms`
+      : 'no answers';
+    lines.push(`${indent}${key}: ${counts} — ${latency}`);
   }
   for (const name of Object.keys(m.counters)) {
     const c = /^check\.(.+)\.(passed|failed)$/.exec(name);
