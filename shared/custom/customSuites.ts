@@ -109,6 +109,32 @@ function part<T>(schema: z.ZodType<T>, value: unknown, path: PathPart[], problem
   return undefined;
 }
 
+/** Bounds that depend on more than one field: connections per interpreter, the timeout, the size. */
+function checkBounds(
+  c: z.infer<typeof customCaseSchema>,
+  load: CaseSettings['load'],
+  params: unknown,
+  path: PathPart[],
+  problems: Problem[],
+): void {
+  const maxConnections = interpreterOf(c.scenario)?.maxConnections;
+  if (maxConnections !== undefined && load.connections > maxConnections)
+    problems.push({
+      path: formatPath([...path, 'load', 'connections']),
+      message: `expected at most ${maxConnections} for ${c.scenario}, got ${load.connections}`,
+    });
+  if (c.timeoutMs !== undefined && c.timeoutMs <= load.durationMs)
+    problems.push({
+      path: formatPath([...path, 'timeoutMs']),
+      message: `expected more than load.durationMs (${load.durationMs}), got ${c.timeoutMs}`,
+    });
+  if (JSON.stringify(params ?? {}).length > CUSTOM_LIMITS.paramsChars)
+    problems.push({
+      path: formatPath([...path, 'params']),
+      message: `expected at most ${CUSTOM_LIMITS.paramsChars} characters of parameters (they travel in every shard)`,
+    });
+}
+
 function checkCase(
   suite: string,
   name: string,
@@ -117,6 +143,7 @@ function checkCase(
   out: CustomSuites,
 ): void {
   const path = ['suites', suite, name];
+  const before = out.problems.length;
   if (!CASE_NAME.test(name))
     out.problems.push({
       path: formatPath(path),
@@ -125,7 +152,6 @@ function checkCase(
   const parsed = customCaseSchema.safeParse(value);
   if (!parsed.success) return void out.problems.push(...issuesToProblems(path, parsed.error.issues, value));
   const c = parsed.data;
-  const before = out.problems.length;
   const load = loadSpecSchema.parse({
     ...DEFAULT_LOAD,
     ...part(loadSchema, c.load, [...path, 'load'], out.problems),
@@ -137,22 +163,7 @@ function checkCase(
     out.warnings.push(
       `${formatPath(path)}: interpreter "${c.scenario}" is not one this coordinator checks (${Object.keys(CUSTOM_INTERPRETERS).join(', ')}); agents without it refuse the case`,
     );
-  const maxConnections = interpreterOf(c.scenario)?.maxConnections;
-  if (maxConnections !== undefined && load.connections > maxConnections)
-    out.problems.push({
-      path: formatPath([...path, 'load', 'connections']),
-      message: `expected at most ${maxConnections} for ${c.scenario}, got ${load.connections}`,
-    });
-  if (c.timeoutMs !== undefined && c.timeoutMs <= load.durationMs)
-    out.problems.push({
-      path: formatPath([...path, 'timeoutMs']),
-      message: `expected more than load.durationMs (${load.durationMs}), got ${c.timeoutMs}`,
-    });
-  if (JSON.stringify(recorded?.params ?? c.params ?? {}).length > CUSTOM_LIMITS.paramsChars)
-    out.problems.push({
-      path: formatPath([...path, 'params']),
-      message: `expected at most ${CUSTOM_LIMITS.paramsChars} characters of parameters (they travel in every shard)`,
-    });
+  checkBounds(c, load, recorded?.params ?? c.params, path, out.problems);
   if (thresholds.length === 0)
     out.warnings.push(`${formatPath(path)}: no thresholds, so the case passes whenever it runs`);
   if (out.problems.length > before) return;
