@@ -76,12 +76,16 @@ async function runScript(
   scope: RenderScope,
 ): Promise<boolean> {
   let since = performance.now();
+  // A message already sent has its answer awaited even past the phase end (within its timeout).
+  let awaiting = false;
   for (const action of plan.script) {
-    if (ctx.stopped || performance.now() >= plan.phaseEnd) return true;
+    if (ctx.stopped) return true;
+    if (performance.now() >= plan.phaseEnd && !(action.kind === 'expect' && awaiting)) return true;
     if (action.kind === 'send') {
       const text = renderTemplate(action.template, scope);
       await socket.send(action.binary ? Buffer.from(text, 'base64') : text, action.binary);
       since = performance.now();
+      awaiting = true;
     } else if (action.kind === 'sleep') {
       if (!(await ctx.sleep(action.ms))) return true;
     } else {
@@ -90,6 +94,7 @@ async function runScript(
       const matched = (await awaitMatch(socket, expect, deadline, scope)) !== undefined;
       ctx.count(matched ? expect.ok : expect.failed);
       if (!matched) return false;
+      awaiting = false;
       const now = performance.now();
       ctx.recordNamed?.(expect.histogram, (now - since) * 1000);
       since = now;
