@@ -4,6 +4,7 @@
  * own header/body timers, and their errors carry stable codes the outcome classifier reads.
  */
 import { Pool, type Dispatcher } from 'undici';
+import type { TransportOptions } from '../../shared/custom/transport.js';
 import type { HttpRequest, HttpResponse } from '../../shared/model/scenario.js';
 import { connectionOptions } from './options.js';
 import { shapeRequest } from './shape.js';
@@ -19,10 +20,11 @@ export class TargetClient {
     target: string,
     connections: number,
     private readonly timeoutMs: number,
+    transport?: Readonly<TransportOptions>,
   ) {
     const { origin, basePath } = splitTarget(target);
     this.basePath = basePath;
-    this.pool = new Pool(origin, { connections, ...connectionOptions(timeoutMs) });
+    this.pool = new Pool(origin, { connections, ...connectionOptions(timeoutMs, transport) });
   }
 
   /** The request path on the target for a scenario path. */

@@ -6,6 +6,7 @@
  * without `onRequestStart` is passed through unwrapped (no adapter object per request).
  */
 import { Client, type Dispatcher } from 'undici';
+import type { TransportOptions } from '../../shared/custom/transport.js';
 import { connectionOptions } from './options.js';
 import { pathOnTarget, splitTarget } from './target.js';
 
@@ -52,10 +53,19 @@ export class LaneClients {
   private readonly handlers: LaneHandler[];
   private readonly basePath: string;
 
-  constructor(target: string, lanes: number, timeoutMs: number, isOk: (status: number) => boolean) {
+  constructor(
+    target: string,
+    lanes: number,
+    timeoutMs: number,
+    isOk: (status: number) => boolean,
+    transport?: Readonly<TransportOptions>,
+  ) {
     const { origin, basePath } = splitTarget(target);
     this.basePath = basePath;
-    this.clients = Array.from({ length: lanes }, () => new Client(origin, connectionOptions(timeoutMs)));
+    this.clients = Array.from(
+      { length: lanes },
+      () => new Client(origin, connectionOptions(timeoutMs, transport)),
+    );
     this.handlers = Array.from({ length: lanes }, () => new LaneHandler(isOk));
   }
 

@@ -3,7 +3,9 @@
  * of the hot path and the pooled client scenarios use for everything else.
  */
 import type { Client } from 'undici';
+import type { TransportOptions } from '../../shared/custom/transport.js';
 import { intParam } from '../../shared/model/params.js';
+import { undiciTransport } from './tls.js';
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const MAX_REQUEST_TIMEOUT_MS = 600_000;
@@ -21,9 +23,13 @@ export function requestTimeoutOf(params: Readonly<Record<string, unknown>>): num
   });
 }
 
-/** undici connection options: its own header/body timers are one reschedulable timer per connection. */
-export function connectionOptions(timeoutMs: number): Client.Options {
+/**
+ * undici connection options: its own header/body timers are one reschedulable timer per
+ * connection; TLS trust and HTTP/2 come from the case's transport.
+ */
+export function connectionOptions(timeoutMs: number, transport?: Readonly<TransportOptions>): Client.Options {
   return {
+    ...undiciTransport(transport),
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     connectTimeout: Math.min(timeoutMs, MAX_CONNECT_TIMEOUT_MS),

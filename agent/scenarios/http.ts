@@ -43,7 +43,13 @@ export const httpScenario: Scenario = async (ctx) => {
     throw new ScenarioParamError('newConnectionPerRequest', 'true or false', fresh);
   const isOk =
     expect !== undefined ? (status: number) => status === expect : (status: number) => status < 400;
-  const lanes = new LaneClients(ctx.target, ctx.load.connections, requestTimeoutOf(params), isOk);
+  const lanes = new LaneClients(
+    ctx.target,
+    ctx.load.connections,
+    requestTimeoutOf(params),
+    isOk,
+    ctx.transport,
+  );
   try {
     const path = stringParam(params, 'path', '/');
     const request = shapeRequest(

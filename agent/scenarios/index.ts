@@ -2,7 +2,11 @@
  * The scenarios installed with this agent. A shard can only name one of these: nothing received
  * over the bus is run as code.
  */
+import { interpreterOf } from '../../shared/custom/interpreters.js';
 import type { Scenario } from '../../shared/model/scenario.js';
+import type { ShardAssign } from '../../shared/protocol/index.js';
+import { flowScenario } from './flow/index.js';
+import { wsScenario } from './ws/index.js';
 import { providerCascadeScenario } from './concurrency/providerCascade.js';
 import { sessionOverflowScenario } from './concurrency/sessionOverflow.js';
 import { connectionExhaustionScenario } from './edges/connectionExhaustion.js';
@@ -46,6 +50,25 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.freeze({
   session_boundaries: suiteCase(sessionBoundariesScenario),
   tool_registry: suiteCase(toolRegistryScenario),
   system_recovery: suiteCase(systemRecoveryScenario),
+  flow: flowScenario,
+  ws: wsScenario,
 });
 
 export const INSTALLED_SCENARIOS = Object.keys(SCENARIOS);
+
+/**
+ * Why this agent refuses a shard on arrival, or undefined: an interpreter it does not have, or
+ * parameters its interpreter rejects (checked again here: a shard is data from the bus).
+ */
+export function shardRefusal(shard: ShardAssign): string | undefined {
+  if (!Object.hasOwn(SCENARIOS, shard.scenario))
+    return `refused: interpreter "${shard.scenario}" is not installed on this agent (installed: ${INSTALLED_SCENARIOS.join(', ')})`;
+  const problems = interpreterOf(shard.scenario)?.check(shard.params, ['params'], {
+    mode: 'agent',
+    env: {},
+    problems: [],
+  }).problems;
+  if (!problems?.length) return undefined;
+  const listed = problems.slice(0, 3).map((p) => `${p.path}: ${p.message}`);
+  return `refused: invalid ${shard.scenario} parameters: ${listed.join('; ')}${problems.length > 3 ? ` (+${problems.length - 3} more)` : ''}`;
+}

@@ -7,6 +7,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { CATALOGUE_HASH } from '../../shared/model/catalogue.js';
 import { emptyOutcomes } from '../../shared/metrics/outcomes.js';
 import { decodeShardAssign, type ShardAssign, type ShardResult } from '../../shared/protocol/index.js';
+import { shardRefusal } from '../scenarios/index.js';
 import type { ShardRunnerDeps } from './deps.js';
 import { attemptFields, storeResult } from './publish.js';
 
@@ -16,7 +17,7 @@ function refusalOf(deps: ShardRunnerDeps, shard: ShardAssign): string | undefine
   const host = new URL(shard.target).hostname.toLowerCase();
   if (!deps.allowedTargetHosts.has(host))
     return `refused: target host ${host} is not on this agent's allowlist (start it with --allow-target ${host})`;
-  return undefined;
+  return shardRefusal(shard);
 }
 
 function refusedResult(

@@ -39,6 +39,7 @@ function resultOf(
     gauges: { ...outcome.gauges, ...thermal?.gauges },
     errors: outcome.errors,
     histogram: outcome.histogram,
+    histograms: outcome.histograms,
     perSecond: outcome.perSecond,
     thermal: thermal?.report,
   };

@@ -39,6 +39,7 @@ export function createScenarioContext({
     params: shard.params,
     load: shard.load,
     shard: { runId: shard.runId, caseId: shard.caseId, index: shard.index, count: shard.count },
+    transport: shard.transport ?? {},
     get stopped() {
       return mustStop();
     },
@@ -52,6 +53,7 @@ export function createScenarioContext({
       return true;
     },
     count: (name, n = 1) => recorder.count(name, n),
+    recordNamed: (name, micros) => recorder.recordNamed(name, micros),
     gauge: (name, value) => recorder.gauge(name, value),
     error: (key) => recorder.error(key),
     async sleep(ms) {

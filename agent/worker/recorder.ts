@@ -13,7 +13,10 @@ import {
 } from '../../shared/metrics/outcomes.js';
 
 const MAX_KEYS = 50;
-const MAX_NAMED = 64;
+const MAX_NAMED = 128;
+const MAX_HISTOGRAMS = 24;
+/** Encoded named histograms beyond this total are dropped, so a result always fits its message. */
+const MAX_HISTOGRAM_CHARS = 256 * 1024;
 const NAME = /^[a-zA-Z0-9_.-]{1,60}$/;
 export const START_BUCKET_MS = 100;
 const MAX_START_BUCKETS = 36_000;
@@ -32,6 +35,7 @@ export class ShardRecorder {
   private readonly counters = new Map<string, number>();
   private readonly gauges = new Map<string, number>();
   private readonly errors = new Map<string, number>();
+  private readonly histograms = new Map<string, Histogram>();
   private warnedNames = false;
   ops = 0;
   ok = 0;
@@ -90,6 +94,36 @@ export class ShardRecorder {
     this.gauges.set(name, value);
   }
 
+  recordNamed(name: string, latencyUs: number): void {
+    let h = this.histograms.get(name);
+    if (!h) {
+      if (!NAME.test(name) || this.histograms.size >= MAX_HISTOGRAMS) {
+        this.error(`too many or invalid histogram names (first: ${name.slice(0, 60)})`);
+        return;
+      }
+      h = createRecordingHistogram();
+      this.histograms.set(name, h);
+    }
+    h.recordValue(Math.max(latencyUs, 1));
+  }
+
+  private finishHistograms(): Record<string, string> | undefined {
+    if (this.histograms.size === 0) return undefined;
+    const out: Record<string, string> = {};
+    let chars = 0;
+    for (const [name, h] of this.histograms) {
+      const encoded = encodeHistogram(h);
+      h.destroy();
+      chars += encoded.length;
+      if (chars <= MAX_HISTOGRAM_CHARS) out[name] = encoded;
+      else
+        this.error(
+          `histogram ${name} dropped: the named histograms exceed ${MAX_HISTOGRAM_CHARS} characters`,
+        );
+    }
+    return out;
+  }
+
   error(key: string): void {
     const cut = key.slice(0, 200);
     const k = this.errors.has(cut) || this.errors.size < MAX_KEYS ? cut : 'other';
@@ -115,12 +149,14 @@ export class ShardRecorder {
   finish() {
     const encoded = encodeHistogram(this.histogram);
     this.histogram.destroy();
+    const histograms = this.finishHistograms();
     return {
       ...this.totals(),
       counters: Object.fromEntries(this.counters),
       gauges: Object.fromEntries(this.gauges),
       errors: [...this.errors].map(([key, count]) => ({ key, count })),
       histogram: encoded,
+      histograms,
       perSecond: this.perSecondCounts,
       opStarts: this.startCounts
         ? { origin: this.origin, bucketMs: START_BUCKET_MS, counts: this.startCounts }

@@ -56,7 +56,12 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
   const { shard, progressPort } = task;
   const gate = new Gate(task.control, task.stop);
   const recorder = new ShardRecorder();
-  const client = new TargetClient(task.target, shard.load.connections + 2, requestTimeoutOf(shard.params));
+  const client = new TargetClient(
+    task.target,
+    shard.load.connections + 2,
+    requestTimeoutOf(shard.params),
+    shard.transport,
+  );
   let status: ShardStatus = 'completed';
   let note: string | undefined;
   await waitUntil(task.startAtLocal);

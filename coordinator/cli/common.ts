@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { checkNatsUrl } from '../../shared/bus/connection.js';
 import { collect, positiveNumber, wholeNumber } from '../../shared/cli/flags.js';
+import { loadConfig, type StressConfig } from '../../shared/config/config.js';
 import { EXIT } from '../../shared/errors.js';
 import type { RunOutcome, RunRequest } from '../run/request.js';
 import { envTimeoutSec } from './env.js';
@@ -43,6 +44,8 @@ export interface CommonFlags {
   saveReport?: string;
   exportJson?: boolean;
   debug?: boolean;
+  ca?: string;
+  insecure?: boolean;
 }
 
 export function addCommonOptions(command: Command): Command {
@@ -69,7 +72,17 @@ export function addCommonOptions(command: Command): Command {
       '--export-json',
       'print the JSON report on stdout (it is always written to the reports directory)',
     )
-    .option('--debug', "echo the embedded cluster's logs");
+    .option('--debug', "echo the embedded cluster's logs")
+    .option('--ca <file>', 'PEM CA certificates agents trust for an https:// target (sent in each shard)')
+    .option('--insecure', 'do not verify the TLS certificate of an https:// target (recorded in the report)');
+}
+
+/** The layered config, its warnings logged. */
+export function loadRunConfig(flags: CommonFlags): StressConfig {
+  const config = loadConfig(flags.config ?? []);
+  for (const warning of config.warnings) log(`warning: ${warning}`);
+  if (flags.insecure) log('warning: --insecure: agents will not verify the TLS certificate of the target');
+  return config;
 }
 
 export function baseRequest(

@@ -2,11 +2,11 @@
 import { Option, type Command } from 'commander';
 import { ADHOC_LOAD_CASE } from '../../shared/model/catalogue.js';
 import { body, durationMs, header, httpUrl, positiveNumber, wholeNumber } from '../../shared/cli/flags.js';
-import { loadConfig } from '../../shared/config/config.js';
+import { runTransport } from '../../shared/custom/transport.js';
 import { renderLoadSummary } from '../report/loadSummary.js';
 import { executeRun } from '../run/executeRun.js';
 import type { SelectedCase } from '../run/request.js';
-import { addCommonOptions, baseRequest, finish, type CommonFlags } from './common.js';
+import { addCommonOptions, baseRequest, finish, loadRunConfig, type CommonFlags } from './common.js';
 import { envConcurrency } from './env.js';
 
 interface LoadFlags extends CommonFlags {
@@ -41,6 +41,7 @@ function loadCase(flags: LoadFlags, url: URL): SelectedCase {
       },
       thresholds: [],
       timeoutMs: flags.duration + 60_000,
+      transport: runTransport(flags),
     },
   };
 }
@@ -54,7 +55,7 @@ async function runLoad(flags: LoadFlags): Promise<void> {
     skippedSuites: [],
     cases: [loadCase(flags, url)],
     requireThermal: false,
-    config: loadConfig(flags.config ?? []),
+    config: loadRunConfig(flags),
     target: url.origin,
   });
   finish(outcome, flags, renderLoadSummary(outcome.report));

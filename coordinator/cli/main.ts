@@ -6,6 +6,8 @@
 import { Command } from 'commander';
 import { runCli } from '../../shared/cli/main.js';
 import { registerAgentsCommand } from './agentsCommand.js';
+import { addInitCommand } from './initCommand.js';
+import { addValidateCommand } from './validateCommand.js';
 import { registerLoadCommand } from './loadCommand.js';
 import { registerRunCommand } from './runCommand.js';
 
@@ -19,5 +21,7 @@ const program = new Command('coordinator')
 registerRunCommand(program);
 registerLoadCommand(program);
 registerAgentsCommand(program);
+addInitCommand(program);
+addValidateCommand(program);
 
 await runCli(program, 'coordinator');

@@ -1,9 +1,9 @@
 /** `coordinator run`: the stress suites, selected by --all, --quick or --suite. */
 import type { Command } from 'commander';
 import { httpUrl, collect } from '../../shared/cli/flags.js';
-import { loadConfig } from '../../shared/config/config.js';
+import { applyRunTls } from '../../shared/custom/transport.js';
 import { executeRun } from '../run/executeRun.js';
-import { addCommonOptions, baseRequest, finish, log, type CommonFlags } from './common.js';
+import { addCommonOptions, baseRequest, finish, loadRunConfig, log, type CommonFlags } from './common.js';
 import { applyEnvOverrides } from './envOverrides.js';
 import { resolveSelection, selectedCases } from './selection.js';
 
@@ -16,7 +16,7 @@ export function registerRunCommand(program: Command): void {
       .option('--quick', 'the fast suites (concurrency, edges)')
       .option(
         '--suite <name>',
-        'a suite by name (repeatable): concurrency, memory, thermal, network, edges, limits',
+        'a suite by name (repeatable): concurrency, memory, thermal, network, edges, limits, or one a --config file adds',
         collect,
       )
       .option('--no-thermal', 'leave the thermal suite out')
@@ -35,8 +35,8 @@ export function registerRunCommand(program: Command): void {
         target?: string;
       },
     ) => {
-      const selection = resolveSelection(flags);
-      const config = loadConfig(flags.config ?? []);
+      const config = loadRunConfig(flags);
+      const selection = resolveSelection(flags, config.custom);
       applyEnvOverrides(config);
       log(
         `suites: ${selection.suites.join(', ')}${selection.skipped.map((s) => `; skipping ${s.suite} (${s.reason})`).join('')}`,
@@ -46,7 +46,7 @@ export function registerRunCommand(program: Command): void {
         mode: selection.mode,
         suites: selection.suites,
         skippedSuites: selection.skipped,
-        cases: selectedCases(selection, config),
+        cases: applyRunTls(selectedCases(selection, config), flags),
         requireThermal: selection.requireThermal,
         config,
         target: flags.target,

@@ -1,6 +1,7 @@
 /**
  * Turning `--all | --quick | --suite NAME… [--no-thermal]` into the suites and cases to run, with
- * a note for every suite left out.
+ * a note for every suite left out. Suites a config file adds count like the built-in ones; `--quick`
+ * takes their cases marked `"quick": true`.
  */
 import {
   CATALOGUE,
@@ -8,10 +9,11 @@ import {
   SUITES,
   isSuiteName,
   type SuiteName,
+  type TestCaseDefinition,
 } from '../../shared/model/catalogue.js';
 import { settingsOf, type StressConfig } from '../../shared/config/config.js';
 import { UsageError } from '../../shared/errors.js';
-import type { SelectedCase } from '../run/executeRun.js';
+import type { SelectedCase } from '../run/request.js';
 
 export interface SelectionFlags {
   all?: boolean;
@@ -28,7 +30,13 @@ export interface Selection {
   requireThermal: boolean;
 }
 
-export function resolveSelection(flags: SelectionFlags): Selection {
+export function resolveSelection(
+  flags: SelectionFlags,
+  custom: readonly TestCaseDefinition[] = [],
+): Selection {
+  const customSuites = [...new Set(custom.map((c) => c.suite))];
+  const quickCustom = customSuites.filter((s) => custom.some((c) => c.suite === s && c.quick));
+  const allSuites: SuiteName[] = [...SUITES, ...customSuites];
   const modes = [flags.all && '--all', flags.quick && '--quick', flags.suite?.length && '--suite'].filter(
     Boolean,
   );
@@ -38,16 +46,16 @@ export function resolveSelection(flags: SelectionFlags): Selection {
   const skipped: Selection['skipped'] = [];
   let suites: SuiteName[];
   let mode: string;
-  if (flags.all) [suites, mode] = [[...SUITES], 'all'];
+  if (flags.all) [suites, mode] = [allSuites, 'all'];
   else if (flags.quick) {
-    [suites, mode] = [[...QUICK_SUITES], 'quick'];
-    for (const s of SUITES)
-      if (!QUICK_SUITES.includes(s)) skipped.push({ suite: s, reason: 'not a quick suite' });
+    [suites, mode] = [[...QUICK_SUITES, ...quickCustom], 'quick'];
+    for (const s of allSuites)
+      if (!suites.includes(s)) skipped.push({ suite: s, reason: 'not a quick suite' });
   } else {
-    const unknown = flags.suite!.filter((s) => !isSuiteName(s));
+    const unknown = flags.suite!.filter((s) => !allSuites.includes(s));
     if (unknown.length > 0)
       throw new UsageError(
-        `--suite: unknown suite ${unknown.map((u) => `"${u}"`).join(', ')}; valid suites: ${SUITES.join(', ')}`,
+        `--suite: unknown suite ${unknown.map((u) => `"${u}"`).join(', ')}; valid suites: ${allSuites.join(', ')}`,
       );
     [suites, mode] = [[...new Set(flags.suite as SuiteName[])], 'suite'];
   }
@@ -61,8 +69,11 @@ export function resolveSelection(flags: SelectionFlags): Selection {
 }
 
 export function selectedCases(selection: Selection, config: StressConfig): SelectedCase[] {
-  return CATALOGUE.filter((c) => selection.suites.includes(c.suite)).map((definition) => ({
-    definition,
-    settings: settingsOf(config, definition),
-  }));
+  const quickOnly = (c: TestCaseDefinition) => selection.mode !== 'quick' || isSuiteName(c.suite) || c.quick;
+  return [...CATALOGUE, ...config.custom]
+    .filter((c) => selection.suites.includes(c.suite) && quickOnly(c))
+    .map((definition) => ({
+      definition,
+      settings: settingsOf(config, definition),
+    }));
 }

@@ -31,6 +31,7 @@ export function shardMessage(
     load: shard.planned.load,
     params: planned.settings.params,
     faults: planned.settings.faults,
+    transport: planned.settings.transport,
     timeoutMs: planned.settings.timeoutMs,
   };
 }

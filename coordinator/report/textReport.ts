@@ -1,6 +1,8 @@
 /**
  * The text report a release engineer reads first: a pure function of the run report.
  */
+import { isNamedCounter, namedMetricLines } from '../../shared/custom/namedMetrics.js';
+import { transportLine } from '../../shared/custom/transport.js';
 import type { CaseReport, RunReport } from './types.js';
 
 const VERDICT_MARK: Record<string, string> = {
@@ -30,9 +32,14 @@ function caseBlock(c: CaseReport): string[] {
       `         ${c.metrics.requests} operations, ${fmt(c.metrics.successRate, 2)}% ok, ${fmt(c.metrics.requestsPerSec)} ops/s over ${c.shards.length} shard(s)`,
     );
   }
-  const named = [...Object.entries(c.metrics.counters), ...Object.entries(c.metrics.gauges)];
+  const named = [
+    ...Object.entries(c.metrics.counters).filter(([k]) => !isNamedCounter(k)),
+    ...Object.entries(c.metrics.gauges),
+  ];
   if (named.length > 0)
     lines.push(`         measured: ${named.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+  lines.push(...namedMetricLines(c.metrics, '         '));
+  if (c.transport) lines.push(`         transport: ${transportLine(c.transport)}`);
   const retried = c.shards.filter((s) => s.attempts.length > 1);
   for (const s of retried)
     lines.push(

@@ -5,6 +5,7 @@
 import type { SuiteName } from '../../shared/model/catalogue.js';
 import type { LatencySummary } from '../../shared/metrics/histogram.js';
 import type { ThermalReport } from '../../shared/protocol/index.js';
+import type { TransportSummary } from '../../shared/custom/transport.js';
 import type { LoadSpec, ThresholdSpec } from '../../shared/model/testCase.js';
 import type { OutcomeCounts } from '../../shared/metrics/outcomes.js';
 import type { ShardStatus } from '../../shared/protocol/index.js';
@@ -25,6 +26,8 @@ export interface MergedMetrics {
   counters: Record<string, number>;
   gauges: Record<string, number>;
   errors: { key: string; count: number }[];
+  /** Named histograms (custom cases' steps and sockets), each merged then summarised. */
+  histograms: Record<string, LatencySummary>;
 }
 
 export type ShardState = 'pending' | 'running' | 'done' | 'lost' | 'unfinished';
@@ -84,6 +87,8 @@ export interface CaseReport {
   perAgent: AgentMetrics[];
   maxStartSkewMs: number | null;
   thermal: (ThermalReport & { agentId: string })[];
+  /** TLS and HTTP/2 settings the agents used (https targets, --ca, --insecure). */
+  transport?: TransportSummary;
 }
 
 export interface SuiteReport {

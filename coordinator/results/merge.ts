@@ -8,7 +8,9 @@ import {
   createMergeHistogram,
   summarize,
   type Histogram,
+  type LatencySummary,
 } from '../../shared/metrics/histogram.js';
+import { isNamedMetric, namedMetricValue } from '../../shared/custom/namedMetrics.js';
 import type { ShardResult } from '../../shared/protocol/index.js';
 import type { MergedMetrics } from '../report/types.js';
 import { emptyOutcomes, OUTCOME_CLASSES } from '../../shared/metrics/outcomes.js';
@@ -20,6 +22,16 @@ export type { MergedMetrics } from '../report/types.js';
 /** Decodes each result's histogram once; merging and the per-agent breakdown both add these. */
 export function decodeResultHistograms(results: readonly ShardResult[]): Histogram[] {
   return results.map((r) => decodeHistogram(r.histogram));
+}
+
+function mergeNamed(results: readonly ShardResult[]): Record<string, LatencySummary> {
+  const named = new Map<string, Histogram>();
+  for (const r of results)
+    for (const [name, encoded] of Object.entries(r.histograms ?? {})) {
+      if (!named.has(name)) named.set(name, createMergeHistogram());
+      named.get(name)!.add(decodeHistogram(encoded));
+    }
+  return Object.fromEntries([...named].map(([name, h]) => [name, summarize(h)]));
 }
 
 export function mergeResults(
@@ -65,6 +77,7 @@ export function mergeResults(
     counters,
     gauges,
     errors: grouped,
+    histograms: mergeNamed(results),
   };
 }
 
@@ -72,6 +85,7 @@ export function mergeResults(
 export function metricValue(metrics: MergedMetrics, name: string): number | undefined {
   if (name.startsWith('counter.')) return metrics.counters[name.slice(8)];
   if (name.startsWith('gauge.')) return metrics.gauges[name.slice(6)];
+  if (isNamedMetric(name)) return namedMetricValue(metrics, name);
   switch (name) {
     case 'successRate':
       return metrics.requests > 0 ? metrics.successRate : undefined;

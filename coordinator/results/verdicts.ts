@@ -5,6 +5,7 @@
  */
 import { createMergeHistogram, summarize, type Histogram } from '../../shared/metrics/histogram.js';
 import type { ShardResult } from '../../shared/protocol/index.js';
+import { summarizeTransport } from '../../shared/custom/transport.js';
 import { holds } from '../../shared/model/testCase.js';
 import { decodeResultHistograms, mergeResults, metricValue } from './merge.js';
 import type {
@@ -102,6 +103,7 @@ export function judgeCase(run: CaseRun): CaseReport {
     perAgent: perAgent(results, histograms),
     maxStartSkewMs: skews.length > 0 ? Math.max(...skews) : null,
     thermal: results.flatMap((r) => (r.thermal ? [{ agentId: r.agentId, ...r.thermal }] : [])),
+    transport: summarizeTransport(planned.settings.transport),
   };
 }
 

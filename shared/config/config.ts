@@ -5,7 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { CATALOGUE, SUITES, caseId, type TestCaseDefinition } from '../model/catalogue.js';
+import { CATALOGUE, caseId, type TestCaseDefinition } from '../model/catalogue.js';
+import { parseConfigText } from '../custom/configText.js';
+import { checkCustomSuites, splitSuites, type CustomCase } from '../custom/customSuites.js';
+import { ConfigProblems, type Problem } from '../custom/problems.js';
 import { ConfigError } from '../errors.js';
 import { DEFAULT_CONFIG_FILE } from './paths.js';
 import {
@@ -58,6 +61,10 @@ export interface StressConfig {
   cases: Map<string, CaseSettings>;
   /** Files the config was read from, in layering order. */
   sources: string[];
+  /** Cases of the suites the files add beside the built-in ones, in file order. */
+  custom: TestCaseDefinition[];
+  /** Things worth saying that do not stop a run (a case without thresholds, an interpreter not checked here). */
+  warnings: string[];
 }
 
 function fieldOf(path: (string | number)[]): string {
@@ -83,34 +90,33 @@ function readJsonFile(file: string): unknown {
   }
   if (Buffer.byteLength(text) > MAX_CONFIG_BYTES)
     throw new ConfigError(file, '', `larger than ${MAX_CONFIG_BYTES} bytes`);
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(file, '', `not valid JSON (${(error as Error).message})`);
-  }
+  return parseConfigText(file, text);
 }
 
-function parseFile(file: string, json: unknown): ConfigFile {
-  const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(file, fieldOf(issue.path), expectedOf(issue));
-  }
-  for (const [suite, cases] of Object.entries(parsed.data.suites ?? {})) {
+/** Checks a whole file and reports every problem at once. */
+function parseFile(
+  file: string,
+  json: unknown,
+): { parsed: ConfigFile; custom: CustomCase[]; warnings: string[] } {
+  const { builtIn, custom } = splitSuites(json);
+  const problems: Problem[] = [];
+  const parsed = fileSchema.safeParse(builtIn);
+  if (!parsed.success)
+    problems.push(...parsed.error.issues.map((i) => ({ path: fieldOf(i.path), message: expectedOf(i) })));
+  for (const [suite, cases] of Object.entries(parsed.data?.suites ?? {})) {
     const known = CATALOGUE.filter((c) => c.suite === suite);
-    if (known.length === 0)
-      throw new ConfigError(file, `suites.${suite}`, `a suite name: one of ${SUITES.join(', ')}`);
     for (const name of Object.keys(cases)) {
-      if (!known.some((c) => c.name === name)) {
-        throw new ConfigError(
-          file,
-          `suites.${suite}.${name}`,
-          `a test case of ${suite}: one of ${known.map((c) => c.name).join(', ')}`,
-        );
-      }
+      if (!known.some((c) => c.name === name))
+        problems.push({
+          path: `suites.${suite}.${name}`,
+          message: `a test case of ${suite}: one of ${known.map((c) => c.name).join(', ')} (a case of your own goes in a suite of your own)`,
+        });
     }
   }
-  return parsed.data;
+  const added = checkCustomSuites(custom, { env: process.env });
+  problems.push(...added.problems);
+  if (problems.length > 0 || !parsed.success) throw new ConfigProblems(file, problems);
+  return { parsed: parsed.data, custom: added.cases, warnings: added.warnings.map((w) => `${file}: ${w}`) };
 }
 
 function layer(
@@ -140,9 +146,17 @@ export function loadConfig(
   defaultsFile = DEFAULT_CONFIG_FILE,
 ): StressConfig {
   const cases = new Map<string, CaseSettings>();
+  const custom = new Map<string, TestCaseDefinition>();
+  const warnings: string[] = [];
   let cluster: Partial<ClusterSettings> = {};
   for (const file of [defaultsFile, ...overrides]) {
-    const parsed = parseFile(file, readJsonFile(file));
+    const { parsed, custom: added, warnings: said } = parseFile(file, readJsonFile(file));
+    warnings.push(...said);
+    // A custom case is whole in each file: a later file's case replaces an earlier one of that id.
+    for (const c of added) {
+      custom.set(caseId(c.definition), c.definition);
+      cases.set(caseId(c.definition), c.settings);
+    }
     cluster = { ...cluster, ...parsed.cluster };
     for (const [suite, byName] of Object.entries(parsed.suites ?? {})) {
       for (const [name, over] of Object.entries(byName)) {
@@ -156,7 +170,13 @@ export function loadConfig(
     const issue = checkedCluster.error.issues[0];
     throw new ConfigError(defaultsFile, `cluster.${fieldOf(issue.path)}`, expectedOf(issue));
   }
-  return { cluster: checkedCluster.data, cases, sources: [defaultsFile, ...overrides] };
+  return {
+    cluster: checkedCluster.data,
+    cases,
+    sources: [defaultsFile, ...overrides],
+    custom: [...custom.values()],
+    warnings,
+  };
 }
 
 /** The settings of a catalogue case; a case missing from every file is a config error. */

@@ -9,10 +9,12 @@ import { createHash } from 'node:crypto';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
 
 export const SUITES = ['concurrency', 'memory', 'thermal', 'network', 'edges', 'limits'] as const;
-export type SuiteName = (typeof SUITES)[number];
+export type BuiltInSuite = (typeof SUITES)[number];
+/** A built-in suite or one a config file adds (shared/custom/customSuites.ts). */
+export type SuiteName = string;
 
 /** The fast suites run by `--quick`. */
-export const QUICK_SUITES: readonly SuiteName[] = ['concurrency', 'edges'];
+export const QUICK_SUITES: readonly BuiltInSuite[] = ['concurrency', 'edges'];
 
 /** Agent capabilities a test case may need; every agent has `http`. */
 export const CAPABILITIES = ['http', 'thermal'] as const;
@@ -27,6 +29,8 @@ export interface TestCaseDefinition {
   /** `load`: connections/requests/rate are split over agents; `single`: one shard. */
   split: 'load' | 'single';
   needs: Capability;
+  /** A custom case that `--quick` includes. */
+  quick?: boolean;
 }
 
 const cases: TestCaseDefinition[] = [
@@ -213,7 +217,7 @@ export function casesOf(suite: SuiteName): TestCaseDefinition[] {
   return CATALOGUE.filter((c) => c.suite === suite);
 }
 
-export function isSuiteName(name: string): name is SuiteName {
+export function isSuiteName(name: string): name is BuiltInSuite {
   return (SUITES as readonly string[]).includes(name);
 }
 

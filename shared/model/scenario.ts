@@ -4,6 +4,7 @@
  * Everything a scenario measures goes through this context so that it lands in the shard's
  * histogram and counters and is merged exactly by the coordinator.
  */
+import type { TransportOptions } from '../custom/transport.js';
 import type { LoadSpec, ScenarioParams } from './testCase.js';
 
 export interface HttpRequest {
@@ -43,6 +44,8 @@ export interface ScenarioContext {
   /** This shard's share of the case's load. */
   readonly load: Readonly<LoadSpec>;
   readonly shard: Readonly<ShardIdentity>;
+  /** TLS trust and HTTP/2 for an https:// target; `ctx.http` already uses them. */
+  readonly transport?: Readonly<TransportOptions>;
   /** True once the shard must stop (aborted, lease lost, deadline passed). */
   readonly stopped: boolean;
   /** A request that is not recorded: set-up, probes, admin calls. Throws on transport errors. */
@@ -58,6 +61,12 @@ export interface ScenarioContext {
   measure(op: () => Promise<OpOutcome>): Promise<boolean>;
   /** Adds to a named counter (summed across shards). */
   count(name: string, n?: number): void;
+  /**
+   * Records a latency in the named histogram (`step.login`, `ws.rtt`), merged exactly across
+   * shards like the shard's own. At most 24 names per shard; further names are dropped with an error.
+   * (Optional in the type only so that hand-built partial contexts stay valid; the worker's has it.)
+   */
+  recordNamed?(name: string, micros: number): void;
   /** Sets a named gauge (the maximum across shards is reported). */
   gauge(name: string, value: number): void;
   /** Records an error under a bounded key (first 50 keys kept, the rest under "other"). */

@@ -4,6 +4,8 @@
  * shard decoder, so a value that passes one passes the other.
  */
 import { z } from 'zod';
+import { NAMED_METRICS_TEXT, isNamedMetric } from '../custom/namedMetrics.js';
+import { transportSchema } from '../custom/transport.js';
 import { faultSpecSchema } from './faults.js';
 
 export const loadSpecSchema = z
@@ -41,8 +43,12 @@ const metricName = z
   .max(80)
   .refine(
     (m) =>
-      (THRESHOLD_METRICS as readonly string[]).includes(m) || /^(counter|gauge)\.[a-zA-Z0-9_]{1,60}$/.test(m),
-    { message: `expected one of ${THRESHOLD_METRICS.join(', ')}, counter.NAME or gauge.NAME` },
+      (THRESHOLD_METRICS as readonly string[]).includes(m) ||
+      /^(counter|gauge)\.[a-zA-Z0-9_]{1,60}$/.test(m) ||
+      isNamedMetric(m),
+    {
+      message: `expected one of ${THRESHOLD_METRICS.join(', ')}, counter.NAME, gauge.NAME, ${NAMED_METRICS_TEXT}`,
+    },
   );
 
 export const thresholdSpecSchema = z
@@ -57,7 +63,7 @@ export const thresholdSpecSchema = z
 export type ThresholdSpec = z.infer<typeof thresholdSpecSchema>;
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
+export const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([
     z.string().max(64 * 1024),
     z.number().finite(),
@@ -83,6 +89,8 @@ export const caseSettingsSchema = z
       .max(24 * 3600_000),
     /** Network faults the agent's fault proxy injects between this case's load and the target. */
     faults: faultSpecSchema.optional(),
+    /** TLS and HTTP/2 options for an https:// target (custom cases, --ca, --insecure). */
+    transport: transportSchema.optional(),
   })
   .strict();
 export type CaseSettings = z.infer<typeof caseSettingsSchema>;

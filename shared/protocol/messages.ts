@@ -4,7 +4,8 @@
  * name installed scenarios and carry JSON parameters.
  */
 import { z } from 'zod';
-import { CAPABILITIES, SUITES } from '../model/catalogue.js';
+import { CAPABILITIES } from '../model/catalogue.js';
+import { transportSchema } from '../custom/transport.js';
 import { faultSpecSchema } from '../model/faults.js';
 import { MAX_ENCODED_HISTOGRAM_CHARS } from '../metrics/histogram.js';
 import { OUTCOME_CLASSES } from '../metrics/outcomes.js';
@@ -20,7 +21,12 @@ const epochMs = z.number().int().min(0).max(8.64e15);
 const shortText = z.string().max(500);
 const numberMap = z
   .record(z.string().regex(/^[a-zA-Z0-9_.-]{1,60}$/), z.number().finite())
-  .refine((m) => Object.keys(m).length <= 64, 'at most 64 entries');
+  .refine((m) => Object.keys(m).length <= 128, 'at most 128 entries');
+/** Named latency histograms of a shard (`step.login`, `ws.rtt`), encoded like the main one. */
+export const MAX_NAMED_HISTOGRAMS = 24;
+const namedHistograms = z
+  .record(z.string().regex(/^[a-zA-Z0-9_.-]{1,60}$/), z.string().max(MAX_ENCODED_HISTOGRAM_CHARS))
+  .refine((m) => Object.keys(m).length <= MAX_NAMED_HISTOGRAMS, `at most ${MAX_NAMED_HISTOGRAMS} entries`);
 const outcomes = z
   .object(
     Object.fromEntries(OUTCOME_CLASSES.map((c) => [c, count])) as Record<
@@ -77,7 +83,8 @@ export const shardAssignSchema = z
     runId: token,
     shardId: token,
     caseId: z.string().max(130),
-    suite: z.enum(SUITES),
+    /** A built-in suite or one a config file added. */
+    suite: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
     caseName: z.string().max(64),
     title: shortText,
     scenario: z.string().regex(/^[a-z0-9_]{1,64}$/),
@@ -86,6 +93,7 @@ export const shardAssignSchema = z
     load: loadSpecSchema,
     params: paramsSchema,
     faults: faultSpecSchema.optional(),
+    transport: transportSchema.optional(),
     target: z.string().url().max(2048),
     timeoutMs: z
       .number()
@@ -211,6 +219,7 @@ export const resultSchema = z
     // 50 distinct keys, plus "other" for the rest (see the recorder).
     errors: z.array(z.object({ key: z.string().max(200), count }).strict()).max(51),
     histogram: z.string().max(MAX_ENCODED_HISTOGRAM_CHARS),
+    histograms: namedHistograms.optional(),
     /** Per-second operation counts of this shard, for the report's timeline. */
     perSecond: z.array(count).max(24 * 3600),
     thermal: thermalReportSchema.optional(),
