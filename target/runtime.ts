@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { lifetimeController } from './abortScope.js';
 import { AgentCounts } from './agentCounts.js';
 import { ConnectionCounts } from './connections.js';
 import { FAULT_NAMES, LeakedMemory, type FaultSwitches } from './faultSwitches.js';
@@ -58,7 +59,7 @@ export class TargetRuntime {
   private current!: TargetState;
   private loadReport!: LoadReport;
   private readonly saver: StateSaver;
-  private readonly lifetime = new AbortController();
+  private readonly lifetime = lifetimeController();
   private readonly dispatcher = providerDispatcher();
   private readonly standIn: StandInProvider;
   private sweep: NodeJS.Timeout | undefined;

@@ -4,7 +4,7 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { abortScope } from '../abortScope.js';
+import { abortScope, lifetimeController } from '../abortScope.js';
 import { listen, send, stopServer, urlOf } from '../jsonHttp.js';
 import { drawFate, type ProxyFaults } from './faults.js';
 import { relay } from './relay.js';
@@ -47,7 +47,7 @@ export class ProxyLane {
   private readonly counts: LaneCounts = { ...NO_COUNTS };
   private readonly server: http.Server;
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  private readonly lifetime = new AbortController();
+  private readonly lifetime = lifetimeController();
   private address = '';
 
   constructor(

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { abortScope } from '../abortScope.js';
+import { abortScope, lifetimeController } from '../abortScope.js';
 import { providerNameSchema } from '../config.js';
 import { HttpError } from '../httpErrors.js';
 import { listen, ok, stopServer, urlOf } from '../jsonHttp.js';
@@ -61,7 +61,7 @@ export async function startUpstream(options: UpstreamOptions = {}): Promise<Runn
   const { name, port, host, ...given } = parsed.data;
   const settings: UpstreamSettings = { ...DEFAULT_UPSTREAM_SETTINGS, ...given };
   const calls: UpstreamCalls = { total: 0, ok: 0, failed: 0, unhealthy: 0, abandoned: 0 };
-  const lifetime = new AbortController();
+  const lifetime = lifetimeController();
   const server = createJsonService(upstreamRoutes(name, settings, calls, lifetime.signal), log);
   const bound = await listen(server, port, host);
   return {
