@@ -2,10 +2,10 @@
  * Command-line flags of stampede-target -> startTarget options. Ranges are checked by the options
  * schema; errors are reported under the flag's name, on one line.
  */
-import { parseArgs } from 'node:util';
+import { parseFlags, parseInteger, UsageError } from './cliSupport.js';
 import { InvalidOptionsError, resolveOptions, type TargetOptions } from './options.js';
 
-export class UsageError extends Error {}
+export { UsageError } from './cliSupport.js';
 
 const INTEGER_FLAGS = {
   port: 'port',
@@ -13,13 +13,36 @@ const INTEGER_FLAGS = {
   'max-body-bytes': 'maxBodyBytes',
   'leak-bytes-per-request': 'leakBytesPerRequest',
   'slow-ms': 'slowMs',
+  'session-sweep-ms': 'sessionSweepMs',
+  'max-open-connections': 'maxOpenConnections',
 } as const;
 const STRING_FLAGS = { host: 'host', state: 'stateFile', sandbox: 'sandboxDir' } as const;
 const BOOLEAN_FLAGS = {
   'no-session-cleanup': 'noSessionCleanup',
   'crash-on-malformed': 'crashOnMalformed',
+  'no-provider-retry': 'noProviderRetry',
+  'no-fallback': 'noFallback',
+  'ignore-primary-switch': 'ignorePrimarySwitch',
+  'torn-tool-appends': 'tornToolAppends',
+  'lose-state-on-restart': 'loseStateOnRestart',
+  'echo-mangles-unicode': 'echoManglesUnicode',
+  'accept-bad-config': 'acceptBadConfig',
+  'session-leak-on-corrupt': 'sessionLeakOnCorrupt',
 } as const;
-const FAIL_RATE_FLAG = 'provider-fail-rate';
+/** Repeatable NAME=VALUE flags, collected into one record option each. */
+const PAIR_FLAGS = {
+  'provider-fail-rate': {
+    option: 'providerFailRates',
+    value: /^\d+(?:\.\d+)?$/,
+    expected: 'NAME=RATE with RATE from 0 to 1',
+  },
+  provider: {
+    option: 'providerUrls',
+    value: /^\S+$/,
+    expected: 'NAME=URL, e.g. primary=http://127.0.0.1:9000',
+  },
+} as const;
+const SUPERVISOR_FLAGS = ['supervised', 'restart-delay-ms'] as const;
 
 export const USAGE = `Usage: stampede-target [flags]
 
@@ -29,19 +52,47 @@ export const USAGE = `Usage: stampede-target [flags]
   --sandbox DIR                 root of the file tools (default: a temporary directory removed on exit)
   --max-sessions N              live session cap (default 100)
   --max-body-bytes N            attached-file limit per request (default 10485760)
+  --provider NAME=URL           base URL of provider NAME's HTTP API (an upstream, or the upstream proxy);
+                                repeatable; providers without one use the target's own stand-in
+  --supervised                  run under a supervisor that starts the target again whenever it exits
+  --restart-delay-ms N          with --supervised: wait N ms before each restart (default 200)
 Deliberate faults (all off by default):
-  --leak-bytes-per-request N    keep N bytes forever on every non-admin request
+  --leak-bytes-per-request N    keep N bytes of heap forever on every non-admin request
   --no-session-cleanup          never evict sessions, so the live count passes the cap
+  --session-sweep-ms N          enforce the session cap only in a sweep every N ms
+  --session-leak-on-corrupt     keep every corrupted session forever when replacing it
   --crash-on-malformed          exit with code 70 on the first malformed request
+  --accept-bad-config           apply a config document that fails validation
   --provider-fail-rate NAME=R   provider NAME fails with probability R (0..1); repeatable
+  --no-provider-retry           one try per provider: a transient upstream failure fails the request
+  --no-fallback                 only the head of the chain is tried
+  --ignore-primary-switch       answer POST /admin/primary as if switched, and switch nothing
+  --torn-tool-appends           tool appends interleave under concurrency
+  --lose-state-on-restart       never read the state file: every start is clean
+  --echo-mangles-unicode        echo text as UTF-8 bytes read as Latin-1
+  --max-open-connections N      reset connections past N open at once
   --slow-ms N                   wait N ms before handling every non-admin request
   --help                        print this help
 `;
 
-export type CliCommand = { kind: 'help' } | { kind: 'start'; options: Partial<TargetOptions> };
+export type CliCommand =
+  | { kind: 'help' }
+  | { kind: 'start'; options: Partial<TargetOptions>; supervised?: { restartDelayMs?: number } };
 
 export function parseTargetArgs(argv: readonly string[]): CliCommand {
-  const values = parseFlags(argv);
+  const values = parseFlags(argv, {
+    ...Object.fromEntries(
+      [...Object.keys({ ...INTEGER_FLAGS, ...STRING_FLAGS }), 'restart-delay-ms'].map((flag) => [
+        flag,
+        { type: 'string' },
+      ]),
+    ),
+    ...Object.fromEntries(
+      [...Object.keys(BOOLEAN_FLAGS), 'supervised'].map((flag) => [flag, { type: 'boolean' }]),
+    ),
+    ...Object.fromEntries(Object.keys(PAIR_FLAGS).map((flag) => [flag, { type: 'string', multiple: true }])),
+    help: { type: 'boolean' },
+  });
   if (values.help === true) return { kind: 'help' };
 
   const options: Record<string, unknown> = {};
@@ -55,8 +106,11 @@ export function parseTargetArgs(argv: readonly string[]): CliCommand {
   for (const [flag, key] of Object.entries(BOOLEAN_FLAGS)) {
     if (values[flag] === true) options[key] = true;
   }
-  const rates = values[FAIL_RATE_FLAG];
-  if (Array.isArray(rates)) options.providerFailRates = Object.fromEntries(rates.map(parseFailRate));
+  for (const [flag, pair] of Object.entries(PAIR_FLAGS)) {
+    const raw = values[flag];
+    if (Array.isArray(raw))
+      options[pair.option] = Object.fromEntries(raw.map((item) => parsePair(flag, item)));
+  }
 
   try {
     resolveOptions({ ...options, log: () => undefined });
@@ -65,63 +119,37 @@ export function parseTargetArgs(argv: readonly string[]): CliCommand {
       throw new UsageError(`${flagOf(error.option)}: ${error.problem}`);
     throw error;
   }
-  return { kind: 'start', options: options as Partial<TargetOptions> };
+  const delay = values['restart-delay-ms'];
+  if (typeof delay === 'string' && values.supervised !== true)
+    throw new UsageError('--restart-delay-ms: only with --supervised');
+  const supervised =
+    values.supervised === true
+      ? { ...(typeof delay === 'string' ? { restartDelayMs: parseInteger('restart-delay-ms', delay) } : {}) }
+      : undefined;
+  return { kind: 'start', options: options as Partial<TargetOptions>, ...(supervised ? { supervised } : {}) };
 }
 
-function parseFlags(argv: readonly string[]): Record<string, string | boolean | string[] | undefined> {
-  const stringFlag = { type: 'string' } as const;
-  const booleanFlag = { type: 'boolean' } as const;
-  try {
-    return parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        ...Object.fromEntries(
-          Object.keys({ ...INTEGER_FLAGS, ...STRING_FLAGS }).map((flag) => [flag, stringFlag]),
-        ),
-        ...Object.fromEntries(Object.keys(BOOLEAN_FLAGS).map((flag) => [flag, booleanFlag])),
-        [FAIL_RATE_FLAG]: { type: 'string', multiple: true },
-        help: booleanFlag,
-      },
-    }).values;
-  } catch (error) {
-    const { code, message } = error as NodeJS.ErrnoException;
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      const flag = /'([^']+)'/.exec(message)?.[1] ?? 'flag';
-      throw new UsageError(`unknown flag ${flag}; expected one of ${knownFlags().join(', ')}`);
-    }
-    // Node's first sentence names the flag and the problem (a missing value, a stray argument).
-    throw new UsageError(message.split('. ')[0]);
-  }
-}
-
-function parseInteger(flag: string, raw: string): number {
-  if (!/^\d{1,15}$/.test(raw))
-    throw new UsageError(`--${flag}: expected a non-negative integer, got "${raw}"`);
-  return Number(raw);
-}
-
-function parseFailRate(raw: string): [string, number] {
-  const match = /^([^=]+)=(\d+(?:\.\d+)?)$/.exec(raw);
-  if (!match)
-    throw new UsageError(`--${FAIL_RATE_FLAG}: expected NAME=RATE with RATE from 0 to 1, got "${raw}"`);
-  return [match[1], Number(match[2])];
+function parsePair(flag: string, raw: string): [string, string | number] {
+  const { value, expected } = PAIR_FLAGS[flag as keyof typeof PAIR_FLAGS];
+  const at = raw.indexOf('=');
+  const [name, rest] = [raw.slice(0, at), raw.slice(at + 1)];
+  if (at <= 0 || !value.test(rest)) throw new UsageError(`--${flag}: expected ${expected}, got "${raw}"`);
+  return [name, flag === 'provider-fail-rate' ? Number(rest) : rest];
 }
 
 /** "maxBodyBytes" -> "--max-body-bytes"; "providerFailRates.x" -> "--provider-fail-rate". */
 function flagOf(option: string): string {
   const key = option.split('.')[0];
-  if (key === 'providerFailRates') return `--${FAIL_RATE_FLAG}`;
+  const pair = Object.entries(PAIR_FLAGS).find(([, p]) => p.option === key);
+  if (pair) return `--${pair[0]}`;
   const all: Record<string, string> = { ...INTEGER_FLAGS, ...STRING_FLAGS, ...BOOLEAN_FLAGS };
   const flag = Object.keys(all).find((name) => all[name] === key);
   return flag ? `--${flag}` : option;
 }
 
-function knownFlags(): string[] {
-  return [
-    ...Object.keys({ ...INTEGER_FLAGS, ...STRING_FLAGS, ...BOOLEAN_FLAGS }),
-    FAIL_RATE_FLAG,
-    'help',
-  ].map((f) => `--${f}`);
-}
+/** Every flag name, for tests that check the help covers them. */
+export const ALL_FLAGS: readonly string[] = [
+  ...Object.keys({ ...INTEGER_FLAGS, ...STRING_FLAGS, ...BOOLEAN_FLAGS, ...PAIR_FLAGS }),
+  ...SUPERVISOR_FLAGS,
+  'help',
+];

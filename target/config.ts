@@ -53,12 +53,17 @@ export const DEFAULT_PROVIDERS: readonly ProviderDefinition[] = [
 ];
 
 export class ConfigStore {
+  private effectiveChain: readonly ProviderDefinition[];
+
   constructor(
     private config: TargetConfig,
     private revision: number,
     private readonly onChange: () => void,
-  ) {}
+  ) {
+    this.effectiveChain = config.providers;
+  }
 
+  /** The document in force, as applied (after accept-bad-config, possibly not a valid one). */
   get current(): TargetConfig {
     return this.config;
   }
@@ -67,20 +72,52 @@ export class ConfigStore {
     return this.revision;
   }
 
+  /** The fallback chain in force: after a malformed document, the valid, uniquely named definitions in it. */
+  get chain(): readonly ProviderDefinition[] {
+    return this.effectiveChain;
+  }
+
+  /** The session cap in force; a malformed one caps at 0. */
+  get maxSessions(): number {
+    const cap: unknown = this.config.maxSessions;
+    return typeof cap === 'number' && Number.isFinite(cap) ? cap : 0;
+  }
+
   replace(config: TargetConfig): void {
     this.config = config;
+    this.effectiveChain = config.providers;
     this.revision++;
     this.onChange();
   }
 
+  /** Applies a document that failed validation over the current one (the accept-bad-config defect). */
+  applyUnchecked(document: Record<string, unknown>): void {
+    const config = { ...this.config, ...document } as TargetConfig;
+    this.replace(config);
+    this.effectiveChain = validDefinitions(config.providers);
+  }
+
   /** Moves `name` to the head of the chain; false when no such provider is configured. */
   promote(name: string): boolean {
-    const chosen = this.config.providers.find((p) => p.name === name);
+    const chosen = this.effectiveChain.find((p) => p.name === name);
     if (!chosen) return false;
     this.replace({
       ...this.config,
-      providers: [chosen, ...this.config.providers.filter((p) => p !== chosen)],
+      providers: [chosen, ...this.effectiveChain.filter((p) => p !== chosen)],
     });
     return true;
   }
+}
+
+function validDefinitions(providers: unknown): ProviderDefinition[] {
+  if (!Array.isArray(providers)) return [];
+  const seen = new Set<string>();
+  const valid: ProviderDefinition[] = [];
+  for (const candidate of providers) {
+    const parsed = providerDefinitionSchema.safeParse(candidate);
+    if (!parsed.success || seen.has(parsed.data.name) || valid.length === MAX_PROVIDERS) continue;
+    seen.add(parsed.data.name);
+    valid.push(parsed.data);
+  }
+  return valid;
 }

@@ -1,6 +1,6 @@
 /** Options of startTarget, their defaults and their validation. */
 import { z } from 'zod';
-import { DEFAULT_PROVIDERS, targetConfigSchema } from './config.js';
+import { DEFAULT_PROVIDERS, MAX_PROVIDERS, providerNameSchema, targetConfigSchema } from './config.js';
 import { faultSwitchesSchema, NO_FAULTS } from './faultSwitches.js';
 
 const MiB = 1024 * 1024;
@@ -20,6 +20,19 @@ const serverOptionsSchema = z
       .int()
       .min(1024)
       .max(1024 * MiB),
+    /** Provider name -> base URL of its HTTP API (an upstream, or the upstream proxy in front of it).
+     * Providers without one are served by the target's own in-process stand-in. */
+    providerUrls: z
+      .record(
+        providerNameSchema,
+        z
+          .string()
+          .max(2048)
+          .url()
+          .refine((url) => /^https?:\/\//.test(url), 'expected an http:// or https:// URL')
+          .transform((url) => url.replace(/\/+$/, '')),
+      )
+      .refine((urls) => Object.keys(urls).length <= MAX_PROVIDERS, `at most ${MAX_PROVIDERS} providers`),
   })
   .strict();
 
@@ -37,6 +50,7 @@ const DEFAULTS: Omit<TargetOptions, 'log'> = {
   host: '127.0.0.1',
   maxSessions: 100,
   maxBodyBytes: 10 * MiB,
+  providerUrls: {},
   providers: [...DEFAULT_PROVIDERS],
   ...NO_FAULTS,
 };

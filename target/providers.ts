@@ -1,84 +1,56 @@
 /**
- * Simulated LLM providers behind a fallback chain. Each call waits its configured latency, then
- * succeeds or fails at its failure rate; a call slower than its timeout is a timeout. Admin modes
- * (down, slow, flapping) let suites break a provider on purpose.
+ * The provider fallback chain over HTTP. Each provider gets up to three tries for a transient
+ * failure (a blip is retried where it happened). The chain moves on to the next provider only when
+ * one is out: it timed out, is marked down, refused the call, failed all three tries, or has its
+ * circuit open. A single failed try is not enough to call a provider out, so with retries switched
+ * off a blip fails the request (unless it tripped the circuit); with fallback off, so does an outage.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+import type { Agent } from 'undici';
+import { CircuitBreaker, type CircuitState } from './circuitBreaker.js';
 import type { ProviderDefinition } from './config.js';
+import { callProvider, type CallOutcome } from './providerCall.js';
+import { isAvailable, UP, type ProviderMode } from './providerModes.js';
 
-const delayMs = z.number().int().min(1).max(60_000);
-const periodMs = z.number().int().min(10).max(600_000);
-
-export const providerModeSchema = z.discriminatedUnion('state', [
-  z.object({ state: z.literal('up') }).strict(),
-  z.object({ state: z.literal('down') }).strict(),
-  z.object({ state: z.literal('slow'), slowMs: delayMs }).strict(),
-  z.object({ state: z.literal('flapping'), periodMs, since: z.number().int().min(0) }).strict(),
-]);
-export type ProviderMode = z.infer<typeof providerModeSchema>;
-
-/** Body of POST /admin/providers/:name. */
-export const providerStateRequestSchema = z
-  .object({
-    state: z.enum(['up', 'down', 'slow', 'flapping']),
-    slowMs: delayMs.optional(),
-    periodMs: periodMs.optional(),
-  })
-  .strict()
-  .refine((r) => r.slowMs === undefined || r.state === 'slow', {
-    message: 'slowMs applies only to state "slow"',
-    path: ['slowMs'],
-  })
-  .refine((r) => r.periodMs === undefined || r.state === 'flapping', {
-    message: 'periodMs applies only to state "flapping"',
-    path: ['periodMs'],
-  });
-export type ProviderStateRequest = z.infer<typeof providerStateRequestSchema>;
-
-/** Extra latency of a "slow" provider unless given: past every default timeout, so it times out. */
-const DEFAULT_SLOW_MS = 2000;
-const DEFAULT_FLAP_PERIOD_MS = 1000;
-/** Consecutive failed calls after which an available provider reports unhealthy. */
-const UNHEALTHY_AFTER_FAILURES = 3;
-
-export function modeFromRequest(request: ProviderStateRequest, now: number): ProviderMode {
-  switch (request.state) {
-    case 'slow':
-      return { state: 'slow', slowMs: request.slowMs ?? DEFAULT_SLOW_MS };
-    case 'flapping':
-      return { state: 'flapping', periodMs: request.periodMs ?? DEFAULT_FLAP_PERIOD_MS, since: now };
-    default:
-      return { state: request.state };
-  }
-}
-
-export type AttemptOutcome = 'ok' | 'failed' | 'timeout' | 'down';
-export const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = ['ok', 'failed', 'timeout', 'down'];
+export type AttemptOutcome = CallOutcome | 'down' | 'open';
+export const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = [
+  'ok',
+  'failed',
+  'reset',
+  'timeout',
+  'down',
+  'open',
+];
 
 export interface Attempt {
   provider: string;
   outcome: AttemptOutcome;
   ms: number;
+  /** 1 for the first try on this provider in this request, 2 for its first retry, ... */
+  try: number;
 }
 
 export interface ChainResult {
-  /** The provider that answered, or null when every one failed. */
+  /** The provider that answered, or null when none did. */
   provider: string | null;
+  answer?: string;
   attempts: Attempt[];
+  /** Every provider of the chain was tried (or skipped) without an answer. */
+  exhausted: boolean;
 }
 
 export interface ProviderHealth {
   name: string;
+  /** The provider's base URL, or "stand-in" for the target's own. */
+  upstream: string;
   state: ProviderMode['state'];
-  /** Present while slow. */
   slowMs?: number;
-  /** Present while flapping. */
   periodMs?: number;
-  /** Whether the provider takes calls right now (false while down, or in a flapping down phase). */
+  /** Takes calls right now: not down, not in a flapping down phase, circuit not open. */
   available: boolean;
   healthy: boolean;
-  /** The failure rate in force: the fault override if set, else the configured one. */
+  circuit: CircuitState;
+  /** The failure rate asked of the provider: the fault override if set, else the configured one. */
   failRate: number;
   calls: Record<AttemptOutcome, number>;
   consecutiveFailures: number;
@@ -88,22 +60,34 @@ export interface ProviderHealth {
 export interface ProviderEnvironment {
   chain(): readonly ProviderDefinition[];
   failRateOverride(name: string): number | undefined;
+  /** The provider's own base URL, if it has one; otherwise the stand-in serves it. */
+  explicitUrl(name: string): string | undefined;
+  standInUrl(): Promise<string>;
+  retries(): boolean;
+  fallback(): boolean;
   onChange(): void;
-  /** Aborts pending simulated calls when the target closes. */
+  dispatcher: Agent;
+  /** Aborts calls in flight when the target closes. */
   signal: AbortSignal;
 }
 
-interface CallRecord {
+const MAX_TRIES = 3;
+/** Failed tries in one request after which a provider is out for that request. */
+const OUT_AFTER_FAILED_TRIES = 3;
+const BACKOFF_MS = 10;
+/** Consecutive failed attempts after which a provider reports unhealthy. */
+const UNHEALTHY_AFTER_FAILURES = 3;
+
+interface ProviderRecord {
   calls: Record<AttemptOutcome, number>;
   consecutiveFailures: number;
   lastOutcome: AttemptOutcome | null;
+  breaker: CircuitBreaker;
 }
-
-const UP: ProviderMode = { state: 'up' };
 
 export class ProviderPool {
   private readonly modes: Map<string, ProviderMode>;
-  private readonly records = new Map<string, CallRecord>();
+  private readonly records = new Map<string, ProviderRecord>();
 
   constructor(
     private readonly env: ProviderEnvironment,
@@ -112,21 +96,27 @@ export class ProviderPool {
     this.modes = new Map(Object.entries(restoredModes));
   }
 
-  /** Tries the chain in order until a provider answers. */
-  async serve(): Promise<ChainResult> {
+  async serve(prompt: string): Promise<ChainResult> {
     const attempts: Attempt[] = [];
-    for (const provider of this.env.chain()) {
-      const attempt = await this.call(provider);
-      attempts.push(attempt);
-      if (attempt.outcome === 'ok') return { provider: provider.name, attempts };
+    const chain = this.env.chain();
+    const tries = this.env.retries() ? MAX_TRIES : 1;
+    for (const [index, provider] of chain.entries()) {
+      const turn = await this.turn(provider, prompt, tries, attempts);
+      if (turn.answer !== undefined)
+        return { provider: provider.name, answer: turn.answer, attempts, exhausted: false };
+      const last = index === chain.length - 1;
+      if (last || !turn.out || !this.env.fallback()) return { provider: null, attempts, exhausted: last };
     }
-    return { provider: null, attempts };
+    return { provider: null, attempts, exhausted: true };
   }
 
-  /** False when no provider of that name is configured. */
+  /** False when no provider of that name is configured. A new mode also closes the provider's circuit. */
   setMode(name: string, mode: ProviderMode): boolean {
     if (!this.env.chain().some((p) => p.name === name)) return false;
     this.modes.set(name, mode);
+    const record = this.recordOf(name);
+    record.breaker = new CircuitBreaker();
+    record.consecutiveFailures = 0;
     this.env.onChange();
     return true;
   }
@@ -135,14 +125,17 @@ export class ProviderPool {
     return this.env.chain().map((provider) => {
       const mode = this.modeOf(provider.name);
       const record = this.recordOf(provider.name);
-      const available = isAvailable(mode, now);
+      const circuit = record.breaker.state(now);
+      const available = isAvailable(mode, now) && circuit !== 'open';
       return {
         name: provider.name,
+        upstream: this.env.explicitUrl(provider.name) ?? 'stand-in',
         state: mode.state,
         ...(mode.state === 'slow' ? { slowMs: mode.slowMs } : {}),
         ...(mode.state === 'flapping' ? { periodMs: mode.periodMs } : {}),
         available,
         healthy: available && record.consecutiveFailures < UNHEALTHY_AFTER_FAILURES,
+        circuit,
         failRate: this.failRateOf(provider),
         calls: { ...record.calls },
         consecutiveFailures: record.consecutiveFailures,
@@ -159,21 +152,59 @@ export class ProviderPool {
     );
   }
 
-  private async call(provider: ProviderDefinition): Promise<Attempt> {
-    const mode = this.modeOf(provider.name);
-    const started = Date.now();
-    let outcome: AttemptOutcome = 'down';
-    if (isAvailable(mode, started)) {
-      const latency =
-        provider.latencyMs.base +
-        Math.random() * provider.latencyMs.jitter +
-        (mode.state === 'slow' ? mode.slowMs : 0);
-      const timedOut = latency > provider.timeoutMs;
-      await sleep(timedOut ? provider.timeoutMs : latency, undefined, { signal: this.env.signal });
-      outcome = timedOut ? 'timeout' : Math.random() < this.failRateOf(provider) ? 'failed' : 'ok';
+  /** One provider's part of a request: its tries, until it answers, is out, or has none left. */
+  private async turn(
+    provider: ProviderDefinition,
+    prompt: string,
+    tries: number,
+    attempts: Attempt[],
+  ): Promise<{ answer?: string; out: boolean }> {
+    const { breaker } = this.recordOf(provider.name);
+    for (let attempt = 1; attempt <= tries; attempt++) {
+      const started = Date.now();
+      const mode = this.modeOf(provider.name);
+      const skipped = !isAvailable(mode, started) ? 'down' : !breaker.admit(started) ? 'open' : undefined;
+      if (skipped) {
+        this.record(attempts, { provider: provider.name, outcome: skipped, ms: 0, try: attempt });
+        return { out: true };
+      }
+      const result = await callProvider(
+        this.env.dispatcher,
+        await this.request(provider, mode, prompt),
+        this.env.signal,
+      );
+      breaker.record(result.outcome === 'ok', Date.now());
+      this.record(attempts, {
+        provider: provider.name,
+        outcome: result.outcome,
+        ms: Date.now() - started,
+        try: attempt,
+      });
+      if (result.outcome === 'ok') return { answer: result.answer, out: false };
+      if (!result.transient) return { out: true };
+      if (attempt < tries)
+        await sleep(BACKOFF_MS * 2 ** (attempt - 1) * (1 + Math.random()), undefined, {
+          signal: this.env.signal,
+        });
     }
-    this.record(provider.name, outcome);
-    return { provider: provider.name, outcome, ms: Date.now() - started };
+    return { out: tries >= OUT_AFTER_FAILED_TRIES || breaker.state(Date.now()) !== 'closed' };
+  }
+
+  private async request(provider: ProviderDefinition, mode: ProviderMode, prompt: string) {
+    const slowMs = mode.state === 'slow' ? mode.slowMs : 0;
+    return {
+      baseUrl: this.env.explicitUrl(provider.name) ?? (await this.env.standInUrl()),
+      timeoutMs: provider.timeoutMs,
+      body: {
+        prompt,
+        provider: provider.name,
+        simulate: {
+          latencyMs: provider.latencyMs.base + slowMs,
+          jitterMs: provider.latencyMs.jitter,
+          failRate: this.failRateOf(provider),
+        },
+      },
+    };
   }
 
   private modeOf(name: string): ProviderMode {
@@ -184,30 +215,21 @@ export class ProviderPool {
     return this.env.failRateOverride(provider.name) ?? provider.failRate;
   }
 
-  private recordOf(name: string): CallRecord {
+  private recordOf(name: string): ProviderRecord {
     let record = this.records.get(name);
     if (!record) {
-      record = {
-        calls: { ok: 0, failed: 0, timeout: 0, down: 0 },
-        consecutiveFailures: 0,
-        lastOutcome: null,
-      };
+      const calls = Object.fromEntries(ATTEMPT_OUTCOMES.map((o) => [o, 0])) as Record<AttemptOutcome, number>;
+      record = { calls, consecutiveFailures: 0, lastOutcome: null, breaker: new CircuitBreaker() };
       this.records.set(name, record);
     }
     return record;
   }
 
-  private record(name: string, outcome: AttemptOutcome): void {
-    const record = this.recordOf(name);
-    record.calls[outcome]++;
-    record.consecutiveFailures = outcome === 'ok' ? 0 : record.consecutiveFailures + 1;
-    record.lastOutcome = outcome;
+  private record(attempts: Attempt[], attempt: Attempt): void {
+    attempts.push(attempt);
+    const record = this.recordOf(attempt.provider);
+    record.calls[attempt.outcome]++;
+    record.consecutiveFailures = attempt.outcome === 'ok' ? 0 : record.consecutiveFailures + 1;
+    record.lastOutcome = attempt.outcome;
   }
-}
-
-/** A flapping provider is up for one period, down for the next, starting up. */
-function isAvailable(mode: ProviderMode, now: number): boolean {
-  if (mode.state === 'down') return false;
-  if (mode.state !== 'flapping') return true;
-  return Math.floor((now - mode.since) / mode.periodMs) % 2 === 0;
 }

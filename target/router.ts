@@ -2,7 +2,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import { HttpError } from './httpErrors.js';
+import type { Reply } from './jsonHttp.js';
 import type { TargetRuntime } from './runtime.js';
+
+export { ok, type Reply } from './jsonHttp.js';
 
 export interface BodyRequest {
   /** The file-sized limit (maxBodyBytes plus envelope) instead of the small default. */
@@ -14,38 +17,37 @@ export interface BodyRequest {
 export interface RouteContext {
   readonly req: IncomingMessage;
   readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
   readonly runtime: TargetRuntime;
   body<S extends z.ZodTypeAny>(schema: S, request?: BodyRequest): Promise<z.infer<S>>;
 }
 
-export type Reply = { status: number; json: unknown } | { status: number; text: string; contentType: string };
-
-export interface Route {
+/** What the router needs of a route: any of the package's services can define its own handler type. */
+export interface RouteShape {
   method: 'GET' | 'POST' | 'DELETE';
   /** Literal segments and ":name" parameters. */
   path: string;
+}
+
+export interface Route extends RouteShape {
   /** Admin and metrics routes: exempt from the slow and leak switches, so a faulty target can still be steered. */
   control?: boolean;
   handle(ctx: RouteContext): Promise<Reply> | Reply;
 }
 
-export type RouteMatch =
-  | { kind: 'found'; route: Route; params: Record<string, string> }
+export type RouteMatch<R extends RouteShape = Route> =
+  | { kind: 'found'; route: R; params: Record<string, string> }
   | { kind: 'wrong-method'; allowed: string[] }
   | { kind: 'none' };
 
-export function ok(json: unknown): Reply {
-  return { status: 200, json };
-}
+export class Router<R extends RouteShape = Route> {
+  private readonly compiled: { route: R; segments: string[] }[];
 
-export class Router {
-  private readonly compiled: { route: Route; segments: string[] }[];
-
-  constructor(routes: readonly Route[]) {
+  constructor(routes: readonly R[]) {
     this.compiled = routes.map((route) => ({ route, segments: route.path.split('/') }));
   }
 
-  match(method: string, pathname: string): RouteMatch {
+  match(method: string, pathname: string): RouteMatch<R> {
     const segments = pathname.split('/');
     const allowed: string[] = [];
     for (const { route, segments: pattern } of this.compiled) {
@@ -55,6 +57,22 @@ export class Router {
       allowed.push(route.method);
     }
     return allowed.length > 0 ? { kind: 'wrong-method', allowed } : { kind: 'none' };
+  }
+
+  /** The matched route, or the 404 / 405 refusal to answer instead. */
+  resolve(method: string, pathname: string): { route: R; params: Record<string, string> } {
+    const match = this.match(method, pathname);
+    if (match.kind === 'none') throw new HttpError(404, 'not_found', `no route for ${method} on this path`);
+    if (match.kind === 'wrong-method') {
+      throw new HttpError(
+        405,
+        'method_not_allowed',
+        `${method} is not allowed here`,
+        { allowed: match.allowed },
+        { allow: match.allowed.join(', ') },
+      );
+    }
+    return match;
   }
 }
 

@@ -1,37 +1,33 @@
 /**
  * Everything a running target holds. Process-level parts (request counts, fault switches, leaked
- * memory, tools) live as long as the process; the state (config, sessions, providers) is rebuilt
- * from the state file on every start and admin restart.
+ * memory, tools, the provider client) live as long as the process; the state (config, sessions,
+ * providers) is rebuilt from the state file on every start and admin restart.
  */
 import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { z } from 'zod';
-import { ConfigStore, providerNameSchema, targetConfigSchema } from './config.js';
-import { LeakedMemory, type FaultSwitches } from './faultSwitches.js';
+import { lifetimeController } from './abortScope.js';
+import { AgentCounts } from './agentCounts.js';
+import { ConnectionCounts } from './connections.js';
+import { FAULT_NAMES, LeakedMemory, type FaultSwitches } from './faultSwitches.js';
 import type { TargetOptions } from './options.js';
-import { ProviderPool, providerModeSchema } from './providers.js';
+import { processInfo, type ProcessInfo, type Supervision } from './processInfo.js';
+import { providerDispatcher } from './providerCall.js';
 import { RequestStats } from './requestStats.js';
-import { persistedSessionSchema, SessionStore } from './sessions.js';
-import { corruptStateFile, loadStateFile, type Corruption } from './stateFile.js';
+import { StandInProvider } from './standIn.js';
+import { corruptStateFile, loadStateFile, type Corruption, type StateLoad } from './stateFile.js';
 import { StateSaver, type SaveRecord } from './stateSaver.js';
+import {
+  buildState,
+  snapshotOf,
+  statePayloadSchema,
+  type StatePayload,
+  type TargetState,
+} from './targetState.js';
 import { ToolRegistry } from './tools.js';
+import { WebSocketCounts } from './websocketCounts.js';
 
-const statePayloadSchema = z
-  .object({
-    config: targetConfigSchema,
-    configVersion: z.number().int().min(1),
-    providerModes: z.record(providerNameSchema, providerModeSchema),
-    sessions: z.array(persistedSessionSchema),
-  })
-  .strict();
-type StatePayload = z.infer<typeof statePayloadSchema>;
-
-export interface TargetState {
-  readonly config: ConfigStore;
-  readonly sessions: SessionStore;
-  readonly providers: ProviderPool;
-}
+export type { TargetState } from './targetState.js';
 
 export interface LoadReport {
   /** missing: no file, started clean. loaded: state recovered. corrupt: file set aside, started clean. */
@@ -53,29 +49,45 @@ interface RuntimeFiles {
 
 export class TargetRuntime {
   readonly stats = new RequestStats();
+  readonly agents = new AgentCounts();
+  readonly connections = new ConnectionCounts();
+  readonly websocket = new WebSocketCounts();
   readonly leaked = new LeakedMemory();
   readonly faults: FaultSwitches;
   readonly tools: ToolRegistry;
+  readonly process: ProcessInfo;
   private current!: TargetState;
   private loadReport!: LoadReport;
   private readonly saver: StateSaver;
-  private readonly lifetime = new AbortController();
+  private readonly lifetime = lifetimeController();
+  private readonly dispatcher = providerDispatcher();
+  private readonly standIn: StandInProvider;
+  private sweep: NodeJS.Timeout | undefined;
   private restarts: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly options: TargetOptions,
     private readonly files: RuntimeFiles,
+    supervision: Supervision | undefined,
   ) {
-    const { leakBytesPerRequest, noSessionCleanup, crashOnMalformed, providerFailRates, slowMs } = options;
-    this.faults = { leakBytesPerRequest, noSessionCleanup, crashOnMalformed, providerFailRates, slowMs };
-    this.tools = new ToolRegistry(files.sandboxDir, options.maxBodyBytes);
-    this.saver = new StateSaver(files.stateFile, () => this.snapshot(), options.log);
+    this.faults = Object.fromEntries(FAULT_NAMES.map((name) => [name, options[name]])) as FaultSwitches;
+    this.tools = new ToolRegistry(files.sandboxDir, options.maxBodyBytes, () => this.faults.tornToolAppends);
+    this.saver = new StateSaver(files.stateFile, () => snapshotOf(this.current), options.log);
+    this.standIn = new StandInProvider(options.log);
+    this.process = processInfo(supervision);
   }
 
-  static async create(options: TargetOptions): Promise<TargetRuntime> {
-    const runtime = new TargetRuntime(options, await prepareFiles(options));
+  static async create(options: TargetOptions, supervision?: Supervision): Promise<TargetRuntime> {
+    const runtime = new TargetRuntime(options, await prepareFiles(options), supervision);
     await runtime.load();
     runtime.saveIfStartedClean();
+    runtime.armSweep();
+    // Started now rather than on the first prompt, so that prompt's latency is the providers' own.
+    if (runtime.current.config.chain.some((p) => !Object.hasOwn(options.providerUrls, p.name)))
+      await runtime.standIn.url().catch(async (error: unknown) => {
+        await runtime.close();
+        throw error;
+      });
     return runtime;
   }
 
@@ -95,7 +107,11 @@ export class TargetRuntime {
     return this.saver.pending;
   }
 
-  /** Aborted on close, ending simulated waits. */
+  get stateFile(): string {
+    return this.files.stateFile;
+  }
+
+  /** Aborted on close, ending simulated waits and provider calls. */
   get signal(): AbortSignal {
     return this.lifetime.signal;
   }
@@ -104,6 +120,7 @@ export class TargetRuntime {
     Object.assign(this.faults, changes);
     // Turning cleanup back on should bring the count back under the cap now, not at the next session.
     this.current.sessions.enforceCap();
+    this.armSweep();
     return { ...this.faults };
   }
 
@@ -124,22 +141,32 @@ export class TargetRuntime {
     return run;
   }
 
+  /** Writes what is pending now (before a deliberate process exit). */
+  flushState(): Promise<void> {
+    return this.saver.flush();
+  }
+
   async close(): Promise<void> {
     this.lifetime.abort();
+    clearInterval(this.sweep);
     await this.restarts;
     await this.saver.flush();
+    await Promise.all([this.dispatcher.close(), this.standIn.close()]);
     if (this.files.tempDir) await rm(this.files.tempDir, { recursive: true, force: true });
   }
 
   private async load(): Promise<void> {
     const file = this.files.stateFile;
-    const outcome = await loadStateFile(file, statePayloadSchema);
+    // The lose-state fault: the file is never read, so every start is a clean one.
+    const outcome: StateLoad<StatePayload> = this.faults.loseStateOnRestart
+      ? { status: 'missing' }
+      : await loadStateFile(file, statePayloadSchema);
     if (outcome.status === 'corrupt') {
       this.options.log(
         `stampede-target: warning: state file ${file} is corrupt (${outcome.reason}); moved it to ${outcome.setAside} and started clean`,
       );
     }
-    this.current = this.buildState(outcome.status === 'loaded' ? outcome.payload : undefined);
+    this.current = this.build(outcome.status === 'loaded' ? outcome.payload : undefined);
     this.loadReport = {
       status: outcome.status,
       file,
@@ -154,51 +181,42 @@ export class TargetRuntime {
     if (this.loadReport.status !== 'loaded') this.saver.markDirty();
   }
 
-  private buildState(payload: StatePayload | undefined): TargetState {
-    // A state replaced by a restart may still see late calls from requests in flight; they are not saved.
-    const onChange = (): void => {
-      if (this.current === state) this.saver.markDirty();
-    };
-    const config = new ConfigStore(
-      payload?.config ?? { maxSessions: this.options.maxSessions, providers: this.options.providers },
-      payload?.configVersion ?? 1,
-      () => {
-        state.sessions.enforceCap();
-        onChange();
-      },
-    );
-    const sessions = new SessionStore(
-      {
-        maxSessions: () => config.current.maxSessions,
-        cleanup: () => !this.faults.noSessionCleanup,
-        onChange,
-      },
-      payload?.sessions ?? [],
-    );
-    const providers = new ProviderPool(
-      {
-        chain: () => config.current.providers,
-        failRateOverride: (name) =>
-          Object.hasOwn(this.faults.providerFailRates, name)
-            ? this.faults.providerFailRates[name]
-            : undefined,
-        onChange,
-        signal: this.lifetime.signal,
-      },
-      payload?.providerModes ?? {},
-    );
-    const state: TargetState = { config, sessions, providers };
-    return state;
+  /** The session-sweep fault: the cap is enforced only every sessionSweepMs. */
+  private armSweep(): void {
+    clearInterval(this.sweep);
+    this.sweep = undefined;
+    const every = this.faults.sessionSweepMs;
+    if (every > 0) this.sweep = setInterval(() => this.current.sessions.enforceCap(), every).unref();
   }
 
-  private snapshot(): StatePayload {
-    const { config, sessions, providers } = this.current;
-    return {
-      config: config.current,
-      configVersion: config.version,
-      providerModes: providers.snapshotModes(),
-      sessions: sessions.snapshot(),
-    };
+  private build(payload: StatePayload | undefined): TargetState {
+    const { faults, options } = this;
+    return buildState(
+      {
+        initialConfig: { maxSessions: options.maxSessions, providers: options.providers },
+        sessionPolicy: {
+          cleanup: () => !faults.noSessionCleanup,
+          capOnCreate: () => faults.sessionSweepMs === 0,
+          leakOnCorrupt: () => faults.sessionLeakOnCorrupt,
+        },
+        providers: {
+          failRateOverride: (name) =>
+            Object.hasOwn(faults.providerFailRates, name) ? faults.providerFailRates[name] : undefined,
+          explicitUrl: (name) =>
+            Object.hasOwn(options.providerUrls, name) ? options.providerUrls[name] : undefined,
+          standInUrl: () => this.standIn.url(),
+          retries: () => !faults.noProviderRetry,
+          fallback: () => !faults.noFallback,
+          dispatcher: this.dispatcher,
+          signal: this.lifetime.signal,
+        },
+        // A state replaced by a restart may still see late calls from requests in flight; they are not saved.
+        onChange: (state) => {
+          if (this.current === state) this.saver.markDirty();
+        },
+      },
+      payload,
+    );
   }
 }
 

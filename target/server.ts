@@ -3,17 +3,21 @@
  * counted, passed through the deliberate faults, and answered with JSON, errors included; requests
  * too broken to parse are answered from the socket with the same JSON error shape.
  */
-import http, { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { agentOf, UNKNOWN_AGENT } from './agentCounts.js';
 import { CRASH_EXIT_CODE } from './faultSwitches.js';
-import { HttpError, notFound } from './httpErrors.js';
+import { HttpError } from './httpErrors.js';
+import { listen, pathnameOf, queryOf, rawAnswer, send, stopServer, urlOf } from './jsonHttp.js';
 import { resolveOptions, type TargetOptions } from './options.js';
+import type { Supervision } from './processInfo.js';
 import { readJsonBody } from './requestBody.js';
-import { Router, type Reply, type RouteContext } from './router.js';
+import { Router, type RouteContext } from './router.js';
 import { ALL_ROUTES } from './routes/index.js';
 import { TargetRuntime } from './runtime.js';
+import { WebSocketRoutes } from './websocket.js';
 
 export type { TargetOptions } from './options.js';
 
@@ -35,28 +39,44 @@ const UNPARSED_ROUTE = 'unparsed';
 /** Polling the stats must not change them. */
 const UNCOUNTED_ROUTE = '/admin/stats';
 
-export async function startTarget(options: Partial<TargetOptions> = {}): Promise<RunningTarget> {
+/** `supervision` is for the supervisor's child processes only. */
+export async function startTarget(
+  options: Partial<TargetOptions> = {},
+  supervision?: Supervision,
+): Promise<RunningTarget> {
   const resolved = resolveOptions(options);
-  const runtime = await TargetRuntime.create(resolved);
+  const runtime = await TargetRuntime.create(resolved, supervision);
   const router = new Router(ALL_ROUTES);
+  const websockets = new WebSocketRoutes(runtime);
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     void handleRequest(req, res, router, runtime);
+  });
+  server.on('connection', (socket: Socket) =>
+    runtime.connections.accept(socket, runtime.faults.maxOpenConnections),
+  );
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    try {
+      websockets.upgrade(req, socket, head);
+    } catch (error) {
+      answerRefusal(error, socket);
+    }
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) =>
     answerUnparsed(error, socket, runtime),
   );
+  let port: number;
   try {
-    await listen(server, resolved.port, resolved.host);
+    port = await listen(server, resolved.port, resolved.host);
   } catch (error) {
     await runtime.close();
     throw error;
   }
-  const { port } = server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${resolved.host.includes(':') ? `[${resolved.host}]` : resolved.host}:${port}`,
+    url: urlOf(resolved.host, port),
     port,
-    close: () => (closing ??= shutdown(server, runtime)),
+    close: () => (closing ??= shutdown(server, runtime, websockets)),
   };
 }
 
@@ -69,25 +89,19 @@ async function handleRequest(
   const method = req.method ?? 'GET';
   let route = UNMATCHED_ROUTE;
   res.once('finish', () => {
-    if (route !== UNCOUNTED_ROUTE) runtime.stats.record(method, route, res.statusCode);
+    if (route === UNCOUNTED_ROUTE) return;
+    runtime.stats.record(method, route, res.statusCode);
+    runtime.agents.record(agentOf(req.headers['user-agent']));
   });
   try {
-    const match = router.match(method, pathnameOf(req.url ?? '/'));
-    if (match.kind === 'none') throw notFound('not_found', `no route for ${method} on this path`);
-    if (match.kind === 'wrong-method') {
-      throw new HttpError(
-        405,
-        'method_not_allowed',
-        `${method} is not allowed here`,
-        { allowed: match.allowed },
-        { allow: match.allowed.join(', ') },
-      );
-    }
+    const url = req.url ?? '/';
+    const match = router.resolve(method, pathnameOf(url));
     route = match.route.path;
     if (!match.route.control) await applyRequestFaults(runtime);
     const context: RouteContext = {
       req,
       params: match.params,
+      query: queryOf(url),
       runtime,
       body: (schema, request = {}) =>
         readJsonBody(req, schema, {
@@ -100,12 +114,6 @@ async function handleRequest(
   } catch (error) {
     answerError(error, res, runtime);
   }
-}
-
-function pathnameOf(url: string): string {
-  const pathname = url.split('?', 1)[0];
-  if (!pathname.startsWith('/')) throw new HttpError(400, 'invalid_url', 'the request target must be a path');
-  return pathname;
 }
 
 async function applyRequestFaults(runtime: TargetRuntime): Promise<void> {
@@ -131,23 +139,6 @@ function answerError(error: unknown, res: ServerResponse, runtime: TargetRuntime
   });
 }
 
-function send(res: ServerResponse, reply: Reply, headers: Record<string, string> = {}): void {
-  if (res.headersSent || res.destroyed) {
-    res.destroy();
-    return;
-  }
-  const [contentType, text] =
-    'json' in reply
-      ? ['application/json; charset=utf-8', JSON.stringify(reply.json)]
-      : [reply.contentType, reply.text];
-  res.writeHead(reply.status, {
-    ...headers,
-    'content-type': contentType,
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
 /** Node's parser gave up on the request (oversized headers, broken framing): answer from the raw socket. */
 function answerUnparsed(error: NodeJS.ErrnoException, socket: Duplex, runtime: TargetRuntime): void {
   if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -166,12 +157,18 @@ function answerUnparsed(error: NodeJS.ErrnoException, socket: Duplex, runtime: T
           );
   if (refusal.malformed && runtime.faults.crashOnMalformed) crashDeliberately(runtime, refusal.code);
   runtime.stats.record('-', UNPARSED_ROUTE, refusal.status);
-  const body = JSON.stringify(refusal.body());
-  socket.end(
-    `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\n` +
-      `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-      `connection: close\r\n\r\n${body}`,
-  );
+  runtime.agents.record(UNKNOWN_AGENT);
+  socket.end(rawAnswer(refusal));
+}
+
+/** An upgrade that went wrong before the WebSocket routes could answer it. */
+function answerRefusal(error: unknown, socket: Duplex): void {
+  const refusal =
+    error instanceof HttpError
+      ? error
+      : new HttpError(400, 'bad_request', 'the upgrade request could not be handled');
+  if (socket.writable) socket.end(rawAnswer(refusal));
+  else socket.destroy();
 }
 
 function crashDeliberately(runtime: TargetRuntime, reason: string): never {
@@ -181,19 +178,13 @@ function crashDeliberately(runtime: TargetRuntime, reason: string): never {
   process.exit(CRASH_EXIT_CODE);
 }
 
-function listen(server: http.Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-async function shutdown(server: http.Server, runtime: TargetRuntime): Promise<void> {
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeAllConnections();
+async function shutdown(
+  server: http.Server,
+  runtime: TargetRuntime,
+  websockets: WebSocketRoutes,
+): Promise<void> {
+  websockets.close();
+  const closed = stopServer(server);
   await runtime.close();
   await closed;
 }

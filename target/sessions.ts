@@ -28,6 +28,10 @@ export interface SessionPolicy {
   maxSessions(): number;
   /** False while the no-session-cleanup fault is on. */
   cleanup(): boolean;
+  /** False while the session-sweep fault is on: then only the sweep enforces the cap. */
+  capOnCreate(): boolean;
+  /** True while the session-leak-on-corrupt fault is on. */
+  leakOnCorrupt(): boolean;
   onChange(): void;
 }
 
@@ -41,6 +45,8 @@ export interface SessionUse {
 export class SessionStore {
   /** Map order is recency order: a used session is re-inserted last, so the first one is the LRU. */
   private readonly sessions = new Map<string, Session>();
+  /** Corrupted sessions kept by the leak fault: counted live, never evicted, never reachable. */
+  private readonly leaked: Session[] = [];
   private peakLive = 0;
   private evicted = 0;
   /** Sessions in the state file whose digest did not match, left out at load. */
@@ -55,14 +61,14 @@ export class SessionStore {
       this.sessions.set(session.id, { ...session });
     this.droppedOnRestore = restored.length - intact.length;
     this.enforceCap();
-    this.peakLive = this.sessions.size;
+    this.peakLive = this.live;
   }
 
   get live(): number {
-    return this.sessions.size;
+    return this.sessions.size + this.leaked.length;
   }
 
-  /** Highest live count since the store was built (start or restart). */
+  /** Highest live count since the store was built (start or restart): updated on every change that adds one. */
   get peak(): number {
     return this.peakLive;
   }
@@ -74,14 +80,17 @@ export class SessionStore {
   /** The named session (created when unknown, or a new one when no id is given), marked most recent. */
   use(id: string | undefined, now = Date.now()): SessionUse {
     const existing = id === undefined ? undefined : this.sessions.get(id);
-    const session = existing ?? blankSession(id ?? randomUUID(), now);
     const recovered = existing !== undefined && digestOf(existing.history) !== existing.digest;
-    if (recovered) Object.assign(session, { turns: 0, history: [], digest: digestOf([]) });
+    const leaking = recovered && this.policy.leakOnCorrupt();
+    if (leaking && existing) this.leaked.push(existing);
+    const session = existing && !leaking ? existing : blankSession(id ?? randomUUID(), now);
+    if (recovered && !leaking) Object.assign(session, { turns: 0, history: [], digest: digestOf([]) });
     session.lastUsedAt = now;
     this.sessions.delete(session.id);
     this.sessions.set(session.id, session);
-    if (!existing) this.enforceCap();
-    this.peakLive = Math.max(this.peakLive, this.sessions.size);
+    if (!existing && this.policy.capOnCreate()) this.enforceCap();
+    // After the cap: the mark is of what the store holds between requests, as a reader can see it.
+    this.peakLive = Math.max(this.peakLive, this.live);
     this.policy.onChange();
     return { session, created: !existing, recovered };
   }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { contentEncodingSchema, decodeContent } from './content.js';
 import { HttpError, notFound, validationError } from './httpErrors.js';
@@ -35,6 +36,8 @@ export class ToolRegistry {
   constructor(
     private readonly root: string,
     private readonly maxFileBytes: number,
+    /** The torn-tool-appends fault is on. */
+    private readonly tornAppends: () => boolean = () => false,
   ) {
     const tools = [this.readFileTool(), this.writeFileTool(), this.listFilesTool(), cpuHashTool()];
     this.tools = new Map(tools.map((tool) => [tool.name, tool]));
@@ -105,7 +108,12 @@ export class ToolRegistry {
       async ({ path: requested, content, encoding, mode }) => {
         const data = decodeContent(content, encoding, 'args.content');
         const file = await resolveInSandbox(this.root, requested);
-        return this.locks.run(file, async () => {
+        const torn = mode === 'append' && this.tornAppends();
+        // The torn-appends fault skips the lock and writes in two pieces, so concurrent appends interleave.
+        const guard = torn
+          ? (work: () => Promise<unknown>) => work()
+          : (work: () => Promise<unknown>) => this.locks.run(file, work);
+        return guard(async () => {
           const existing = await stat(file).catch(() => undefined);
           if (existing && !existing.isFile()) throw notAFile(requested);
           const size = mode === 'append' ? (existing?.size ?? 0) + data.length : data.length;
@@ -115,7 +123,8 @@ export class ToolRegistry {
             });
           }
           await mkdir(path.dirname(file), { recursive: true }).catch(fileError);
-          if (mode === 'append') await appendFile(file, data).catch(fileError);
+          if (torn) await appendInPieces(file, data);
+          else if (mode === 'append') await appendFile(file, data).catch(fileError);
           else await this.replaceAtomically(file, data);
           return { path: this.relative(file), bytesWritten: data.length, size };
         });
@@ -202,6 +211,13 @@ function defineTool<S extends z.ZodTypeAny>(
       return run(parsed.data);
     },
   };
+}
+
+async function appendInPieces(file: string, data: Buffer): Promise<void> {
+  const half = Math.ceil(data.length / 2);
+  await appendFile(file, data.subarray(0, half)).catch(fileError);
+  await sleep(1);
+  await appendFile(file, data.subarray(half)).catch(fileError);
 }
 
 function notAFile(requested: string): HttpError {

@@ -21,6 +21,13 @@ export const observabilityRoutes: Route[] = [
     method: 'GET',
     path: '/admin/stats',
     control: true,
-    handle: ({ runtime }) => ok(runtime.stats.snapshot()),
+    handle: ({ runtime }) =>
+      ok({
+        ...runtime.stats.snapshot(),
+        byAgent: runtime.agents.snapshot(),
+        connections: runtime.connections.snapshot(runtime.faults.maxOpenConnections),
+        websocket: runtime.websocket.snapshot(),
+        process: { ...runtime.process, uptimeMs: Date.now() - runtime.process.startedAt },
+      }),
   },
 ];

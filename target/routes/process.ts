@@ -2,13 +2,13 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { contentEncodingSchema, decodeContent } from '../content.js';
+import { mangleUnicode } from '../faultSwitches.js';
 import { HttpError } from '../httpErrors.js';
 import { ok, type Route } from '../router.js';
 import { sessionIdSchema } from '../sessions.js';
 
 const MAX_FILES = 32;
 const MAX_PROMPT_CHARS = 100_000;
-const ECHOED_PROMPT_CHARS = 80;
 
 const processRequestSchema = z
   .object({
@@ -45,16 +45,17 @@ export const processRoutes: Route[] = [
       const files = summarizeFiles(request.files, runtime.options.maxBodyBytes);
       const { sessions, providers } = runtime.state;
       const use = sessions.use(request.sessionId);
-      const result = await providers.serve();
-      if (result.provider === null) {
-        throw new HttpError(503, 'all_providers_failed', 'every provider in the chain failed', {
-          sessionId: use.session.id,
-          attempts: result.attempts,
-        });
+      const result = await providers.serve(request.prompt);
+      if (result.provider === null || result.answer === undefined) {
+        const [code, message] = result.exhausted
+          ? ['all_providers_failed', 'every provider in the chain failed']
+          : ['provider_failed', 'the provider failed and the chain did not move on'];
+        throw new HttpError(503, code, message, { sessionId: use.session.id, attempts: result.attempts });
       }
       sessions.recordTurn(use.session, request.prompt);
+      const answer = runtime.faults.echoManglesUnicode ? mangleUnicode(result.answer) : result.answer;
       return ok({
-        answer: answerText(result.provider, request.prompt, files),
+        answer: answerText(result.provider, answer, files),
         provider: result.provider,
         sessionId: use.session.id,
         sessionCreated: use.created,
@@ -92,9 +93,9 @@ function summarizeFiles(files: readonly AttachedFile[], maxBytes: number): FileS
   }));
 }
 
-function answerText(provider: string, prompt: string, files: readonly FileSummary[]): string {
-  const echoed = prompt.length > ECHOED_PROMPT_CHARS ? `${prompt.slice(0, ECHOED_PROMPT_CHARS)}…` : prompt;
+/** The provider's answer (which echoes the prompt), tagged with who answered and what was attached. */
+function answerText(provider: string, answer: string, files: readonly FileSummary[]): string {
   const attached =
     files.length > 0 ? ` with ${files.length} file(s), ${files.reduce((s, f) => s + f.bytes, 0)} bytes` : '';
-  return `[${provider}] reply to "${echoed}"${attached}`;
+  return `[${provider}] ${answer}${attached}`;
 }

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { providerNameSchema } from '../config.js';
 import { notFound } from '../httpErrors.js';
-import { modeFromRequest, providerStateRequestSchema } from '../providers.js';
+import { modeFromRequest, providerStateRequestSchema } from '../providerModes.js';
 import { ok, type Route } from '../router.js';
 
 const primaryRequestSchema = z.object({ provider: providerNameSchema }).strict();
@@ -12,7 +12,7 @@ export const providerRoutes: Route[] = [
     method: 'GET',
     path: '/providers',
     handle({ runtime }) {
-      const { providers } = runtime.state.config.current;
+      const providers = runtime.state.config.chain;
       return ok({ chain: providers.map((p) => p.name), providers });
     },
   },
@@ -43,8 +43,16 @@ export const providerRoutes: Route[] = [
     async handle({ body, runtime }) {
       const { provider } = await body(primaryRequestSchema);
       const { config } = runtime.state;
-      if (!config.promote(provider)) throw unknownProvider(provider);
-      return ok({ chain: config.current.providers.map((p) => p.name), configVersion: config.version });
+      const names = config.chain.map((p) => p.name);
+      if (!names.includes(provider)) throw unknownProvider(provider);
+      // The ignore-primary-switch fault: the answer a switch would get, and no switch.
+      if (runtime.faults.ignorePrimarySwitch)
+        return ok({
+          chain: [provider, ...names.filter((n) => n !== provider)],
+          configVersion: config.version + 1,
+        });
+      config.promote(provider);
+      return ok({ chain: config.chain.map((p) => p.name), configVersion: config.version });
     },
   },
 ];

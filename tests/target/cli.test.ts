@@ -3,6 +3,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { ALL_FLAGS } from '../../target/cliArgs.js';
+import { NO_FAULTS } from '../../target/faultSwitches.js';
+import { startUpstream } from '../../target/upstream/server.js';
 import { runCli, spawnTarget } from './childTarget.js';
 import { TargetClient } from './http.js';
 
@@ -11,7 +14,10 @@ describe('stampede-target CLI', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'stampede-cli-test-'));
     const stateFile = path.join(dir, 'state.json');
     const sandbox = path.join(dir, 'sandbox');
+    const upstream = await startUpstream({ name: 'secondary', log: () => undefined });
     const child = await spawnTarget([
+      '--provider',
+      `secondary=${upstream.url}`,
       '--host',
       '127.0.0.1',
       '--state',
@@ -36,14 +42,25 @@ describe('stampede-target CLI', () => {
     try {
       assert.match(child.stdout(), /^stampede-target listening on http:\/\/127\.0\.0\.1:\d+\n$/);
       assert.deepEqual((await api.get('/admin/faults')).json, {
+        ...NO_FAULTS,
         leakBytesPerRequest: 10,
         noSessionCleanup: true,
-        crashOnMalformed: false,
         providerFailRates: { primary: 1, secondary: 0 },
         slowMs: 1,
       });
       const answer = await api.post('/process', { prompt: 'x' });
       assert.equal(answer.json.provider, 'secondary');
+      // Answered over HTTP by the upstream the --provider flag named, not by the stand-in.
+      assert.equal(upstream.calls().ok, 1);
+      const health = (await api.get('/providers/health')).json.providers;
+      assert.deepEqual(
+        health.map((p: { name: string; upstream: string }) => [p.name, p.upstream]),
+        [
+          ['primary', 'stand-in'],
+          ['secondary', upstream.url],
+          ['local', 'stand-in'],
+        ],
+      );
       assert.equal((await api.get('/sessions')).json.max, 2);
       const big = await api.post('/tools/execute', {
         tool: 'write_file',
@@ -57,11 +74,51 @@ describe('stampede-target CLI', () => {
       assert.equal(await readFile(path.join(sandbox, 'f.txt'), 'utf8'), 'in the sandbox');
     } finally {
       await api.close();
+      await upstream.close();
+      if (child.child.exitCode === null) await child.stop();
     }
-    const { code } = await child.stop();
+    const { code } = await child.exited;
     assert.equal(code, 0);
     assert.match(await readFile(stateFile, 'utf8'), /stampede-target-state/);
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('sets every defect switch from its flag', async () => {
+    const child = await spawnTarget([
+      '--no-provider-retry',
+      '--no-fallback',
+      '--session-sweep-ms',
+      '1000',
+      '--ignore-primary-switch',
+      '--torn-tool-appends',
+      '--lose-state-on-restart',
+      '--echo-mangles-unicode',
+      '--max-open-connections',
+      '50',
+      '--accept-bad-config',
+      '--session-leak-on-corrupt',
+      '--crash-on-malformed',
+    ]);
+    const api = new TargetClient(child.url);
+    try {
+      assert.deepEqual((await api.get('/admin/faults')).json, {
+        ...NO_FAULTS,
+        noProviderRetry: true,
+        noFallback: true,
+        sessionSweepMs: 1000,
+        ignorePrimarySwitch: true,
+        tornToolAppends: true,
+        loseStateOnRestart: true,
+        echoManglesUnicode: true,
+        maxOpenConnections: 50,
+        acceptBadConfig: true,
+        sessionLeakOnCorrupt: true,
+        crashOnMalformed: true,
+      });
+    } finally {
+      await api.close();
+      await child.stop();
+    }
   });
 
   it('exits 0 on SIGINT', async () => {
@@ -74,6 +131,7 @@ describe('stampede-target CLI', () => {
     const run = await runCli(['--help']);
     assert.equal(run.code, 0);
     assert.match(run.stdout, /--provider-fail-rate NAME=R/);
+    for (const flag of ALL_FLAGS) assert.ok(run.stdout.includes(`--${flag}`), `help lacks --${flag}`);
   });
 
   for (const [args, flag] of [
@@ -84,6 +142,11 @@ describe('stampede-target CLI', () => {
     [['--provider-fail-rate', 'primary'], '--provider-fail-rate'],
     [['--bogus'], '--bogus'],
     [['--slow-ms'], '--slow-ms'],
+    [['--provider', 'primary'], '--provider'],
+    [['--provider', 'primary=ftp://127.0.0.1:1'], '--provider'],
+    [['--provider', 'Bad=http://127.0.0.1:1'], '--provider'],
+    [['--session-sweep-ms', '700000'], '--session-sweep-ms'],
+    [['--restart-delay-ms', '10'], '--restart-delay-ms'],
   ] as const) {
     it(`refuses ${args.join(' ')} with one line naming ${flag} and exit 2`, async () => {
       const run = await runCli(args);

@@ -117,27 +117,45 @@ describe('--provider-fail-rate', () => {
       const answers = await Promise.all(
         Array.from({ length: 20 }, () => api.post('/process', { prompt: 'x' })),
       );
+      let failedCalls = 0;
       for (const answer of answers) {
         assert.equal(answer.json.provider, 'secondary');
-        assert.deepEqual(
-          answer.json.attempts.map((a: { outcome: string }) => a.outcome),
-          ['failed', 'ok'],
+        const trail = answer.json.attempts.map(
+          (a: { provider: string; outcome: string }) => `${a.provider}:${a.outcome}`,
         );
+        // The primary fails each try it gets (up to three) until its circuit opens, then the fallback answers.
+        assert.equal(trail.at(-1), 'secondary:ok', trail.join(' '));
+        const primary = trail.slice(0, -1);
+        assert.ok(primary.length >= 1 && primary.length <= 3, trail.join(' '));
+        assert.ok(
+          primary.every((t: string) => t === 'primary:failed' || t === 'primary:open'),
+          trail.join(' '),
+        );
+        failedCalls += primary.filter((t: string) => t === 'primary:failed').length;
       }
+      assert.ok(failedCalls >= 3, `${failedCalls} failed calls opened the circuit`);
       const health = (await api.get('/providers/health')).json.providers[0];
       assert.equal(health.failRate, 1);
-      assert.equal(health.calls.failed, 20);
+      assert.equal(health.calls.failed, failedCalls);
+      assert.equal(health.calls.ok, 0);
+      assert.notEqual(health.circuit, 'closed');
     });
   });
 
-  it('splits answers between primary and fallback at rate 0.5', async () => {
+  it('makes about half the calls to the provider fail at rate 0.5', async () => {
     await withTarget({ providerFailRates: { primary: 0.5 } }, async (api) => {
       const answers = await Promise.all(
         Array.from({ length: 200 }, () => api.post('/process', { prompt: 'x' })),
       );
+      assert.ok(answers.every((a) => a.status === 200));
+      const byPrimary = answers.filter((a) => a.json.provider === 'primary').length;
       const bySecondary = answers.filter((a) => a.json.provider === 'secondary').length;
-      assert.ok(bySecondary > 60 && bySecondary < 140, `${bySecondary} of 200 fell back`);
-      assert.equal(answers.filter((a) => a.json.provider === 'primary').length, 200 - bySecondary);
+      assert.equal(byPrimary + bySecondary, 200);
+      assert.ok(byPrimary > 0 && bySecondary > 0, `${byPrimary} by primary, ${bySecondary} fell back`);
+      const { calls } = (await api.get('/providers/health')).json.providers[0];
+      const share = calls.failed / (calls.failed + calls.ok);
+      assert.ok(calls.failed + calls.ok >= 100, JSON.stringify(calls));
+      assert.ok(share > 0.35 && share < 0.65, `${calls.failed} of ${calls.failed + calls.ok} calls failed`);
     });
   });
 });

@@ -13,7 +13,7 @@ export interface Answer {
 }
 
 export interface RawBody {
-  body: string | Buffer;
+  body?: string | Buffer;
   contentType?: string;
   headers?: Record<string, string>;
 }
