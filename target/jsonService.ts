@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { HttpError } from './httpErrors.js';
 import { pathnameOf, queryOf, send, type Reply } from './jsonHttp.js';
 import { readJsonBody } from './requestBody.js';
-import { Router, type RouteShape } from './router.js';
+import { Router, type RouteShape } from './routeMatcher.js';
 
 const BODY_BYTES = 1024 * 1024;
 const MAX_HEADER_BYTES = 16 * 1024;

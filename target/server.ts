@@ -14,7 +14,7 @@ import { listen, pathnameOf, queryOf, rawAnswer, send, stopServer, urlOf } from 
 import { resolveOptions, type TargetOptions } from './options.js';
 import type { Supervision } from './processInfo.js';
 import { readJsonBody } from './requestBody.js';
-import { Router, type RouteContext } from './router.js';
+import { Router, type Route, type RouteContext } from './router.js';
 import { ALL_ROUTES } from './routes/index.js';
 import { TargetRuntime } from './runtime.js';
 import { WebSocketRoutes } from './websocket.js';
@@ -83,7 +83,7 @@ export async function startTarget(
 async function handleRequest(
   req: IncomingMessage,
   res: ServerResponse,
-  router: Router,
+  router: Router<Route>,
   runtime: TargetRuntime,
 ): Promise<void> {
   const method = req.method ?? 'GET';
