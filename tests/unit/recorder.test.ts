@@ -71,6 +71,7 @@ test('finish() returns the documented shape with a histogram decoding to the rec
     'errors',
     'gauges',
     'histogram',
+    'histograms',
     'ok',
     'opStarts',
     'ops',
@@ -115,15 +116,15 @@ test('counters add up and gauges keep the last value; bad or excess names are re
   r.gauge('live', Number.NaN);
   r.count('bad name!', 1);
   r.gauge('also/bad', 1);
-  for (let i = 0; i < 70; i++) r.count(`c${i}`, 1);
+  for (let i = 0; i < 140; i++) r.count(`c${i}`, 1);
   const done = r.finish();
   assert.equal(done.counters.created, 5);
   assert.deepEqual(done.gauges, { live: 4 });
   assert.ok(!('bad name!' in done.counters));
-  // 'created' plus 63 more names fit the bound of 64.
-  assert.equal(Object.keys(done.counters).length, 64);
-  assert.equal(done.counters.c62, 1);
-  assert.equal(done.counters.c63, undefined);
+  // 'created' plus 127 more names fit the bound of 128.
+  assert.equal(Object.keys(done.counters).length, 128);
+  assert.equal(done.counters.c126, 1);
+  assert.equal(done.counters.c127, undefined);
   assert.deepEqual(done.errors, [{ key: 'invalid or too many metric names (first: bad name!)', count: 1 }]);
 });
 
