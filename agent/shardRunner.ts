@@ -269,6 +269,7 @@ export async function runDeliveredShard(
       histogram: outcome.histogram,
       perSecond: outcome.perSecond,
       thermal: thermal?.report,
+      generator: outcome.generator,
     };
     const stored = await storeResult(deps, result);
     const stopReason = Atomics.load(stop, STOP_SLOTS.stop);

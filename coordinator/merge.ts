@@ -9,10 +9,22 @@ import {
   summarize,
   type LatencySummary,
 } from '../shared/histogram.js';
-import type { ShardResult } from '../shared/protocol.js';
+import type { GeneratorHealth, ShardResult } from '../shared/protocol.js';
 import { emptyOutcomes, OUTCOME_CLASSES, type OutcomeCounts } from '../shared/outcomes.js';
 
 export const MAX_ERROR_GROUPS = 20;
+
+/** Generator health over a case's shards: worst values, since one saturated shard taints the sum. */
+export interface MergedGenerator {
+  shards: number;
+  saturatedShards: number;
+  cpuBusyPctMax: number;
+  eventLoopDelayP99MsMax: number;
+  scheduleLagP99MsMax: number;
+  dropped: number;
+  /** Distinct reasons saturated shards gave (at most 5). */
+  reasons: string[];
+}
 
 export interface MergedMetrics {
   requests: number;
@@ -27,6 +39,32 @@ export interface MergedMetrics {
   counters: Record<string, number>;
   gauges: Record<string, number>;
   errors: { key: string; count: number }[];
+  /** True when the load generator of any shard was saturated: the figures are then suspect. */
+  generatorSaturated: boolean;
+  /** Null when no shard reported generator health (agents from before it existed). */
+  generator: MergedGenerator | null;
+}
+
+export function mergeGenerator(reports: readonly (GeneratorHealth | undefined)[]): MergedGenerator | null {
+  const present = reports.filter((g): g is GeneratorHealth => g !== undefined);
+  if (present.length === 0) return null;
+  const saturated = present.filter((g) => g.saturated);
+  return {
+    shards: present.length,
+    saturatedShards: saturated.length,
+    cpuBusyPctMax: Math.max(...present.map((g) => g.cpuBusyPct)),
+    eventLoopDelayP99MsMax: Math.max(...present.map((g) => g.eventLoopDelayP99Ms)),
+    scheduleLagP99MsMax: Math.max(...present.map((g) => g.scheduleLagP99Ms)),
+    dropped: present.reduce((sum, g) => sum + g.dropped, 0),
+    reasons: [...new Set(saturated.map((g) => g.reason ?? 'saturated'))].slice(0, 5),
+  };
+}
+
+/** The note a case carries when its generator was saturated, or undefined when it kept up. */
+export function generatorSuspectNote(metrics: MergedMetrics): string | undefined {
+  const g = metrics.generator;
+  if (!metrics.generatorSaturated || !g) return undefined;
+  return `load generator saturated on ${g.saturatedShards} of ${g.shards} shard(s) (${g.reasons.join('; ')}): the figures are suspect`;
 }
 
 export function mergeResults(results: readonly ShardResult[]): MergedMetrics {
@@ -56,6 +94,7 @@ export function mergeResults(results: readonly ShardResult[]): MergedMetrics {
   const grouped = sorted.slice(0, MAX_ERROR_GROUPS).map(([key, count]) => ({ key, count }));
   const rest = sorted.slice(MAX_ERROR_GROUPS).reduce((sum, [, n]) => sum + n, 0);
   if (rest > 0) grouped.push({ key: 'other errors', count: rest });
+  const generator = mergeGenerator(results.map((r) => r.generator));
   return {
     requests,
     ok,
@@ -69,6 +108,8 @@ export function mergeResults(results: readonly ShardResult[]): MergedMetrics {
     counters,
     gauges,
     errors: grouped,
+    generatorSaturated: (generator?.saturatedShards ?? 0) > 0,
+    generator,
   };
 }
 
