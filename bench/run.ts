@@ -1,84 +1,75 @@
 /**
- * `npm run bench`: one agent worker thread against autocannon, same target, same connection
- * count, each generator pinned to core 0 and the target to core 1; plus the cost of merging 1,000
- * shard histograms. Prints figures and ratios measured in this run; asserts nothing.
+ * `npm run bench`: one agent worker thread against autocannon (and wrk when installed), same
+ * target, same connection count, every generator pinned to core 0 and the target to core 1; plus
+ * the cost of merging 1,000 shard histograms. Prints figures and ratios; asserts nothing.
+ *
+ * The VM's speed drifts from second to second, so the tools run in short interleaved pairs (the
+ * order alternating), each warmed up first, and a ratio is taken within each pair, where both
+ * sides saw the same spell; the summary is the median ratio with its min and max.
+ *
+ * Env: BENCH_PAIRS (7), BENCH_SECONDS (3), BENCH_WARMUP_SECONDS (1), BENCH_CONNECTIONS (50).
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createRecordingHistogram, encodeHistogram, mergeEncoded, summarize } from '../shared/histogram.js';
+import { hasTaskset, pinned, startBenchTarget } from './targets.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 7);
+const WRK = ['/usr/bin/wrk', 'wrk'].find((bin) => spawnSync(bin, ['-v']).error === undefined);
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
-const pinned = (core: number, cmd: string, args: string[]): [string, string[]] =>
-  hasTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
+type Tool = 'stampede' | 'autocannon' | 'wrk';
 
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-/** nginx-light returning a fixed 200 on core 1; a Node http server there when nginx is missing. */
-async function startTarget(): Promise<{ url: string; kind: string; child: ChildProcess }> {
-  const port = await freePort();
-  const nginx = ['/usr/sbin/nginx', 'nginx'].find((bin) => spawnSync(bin, ['-v']).status === 0);
-  let child: ChildProcess;
-  let kind: string;
-  if (nginx) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'stampede-bench-nginx-'));
-    writeFileSync(
-      path.join(dir, 'nginx.conf'),
-      `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:${port}; location / { return 200 "ok"; } } }`,
-    );
-    const [cmd, args] = pinned(1, nginx, ['-p', dir, '-c', path.join(dir, 'nginx.conf')]);
-    child = spawn(cmd, args, { stdio: 'ignore' });
-    kind = 'nginx (1 worker, core 1)';
-  } else {
-    const script = `require('http').createServer((q,s)=>s.end('ok')).listen(${port},'127.0.0.1')`;
-    const [cmd, args] = pinned(1, process.execPath, ['-e', script]);
-    child = spawn(cmd, args, { stdio: 'ignore' });
-    kind = 'node http (core 1) — install nginx-light for a target that is not the bottleneck';
-  }
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) =>
-      http
-        .get(`http://127.0.0.1:${port}/`, (res) => resolve(res.resume() && true))
-        .on('error', () => resolve(false)),
-    );
-    if (up) break;
-    await sleep(50);
-  }
-  return { url: `http://127.0.0.1:${port}/`, kind, child };
-}
-
-function runJson(cmd: string, args: string[]): unknown {
+function run(cmd: string, args: string[]): string {
   const [c, a] = pinned(0, cmd, args);
-  return JSON.parse(
-    execFileSync(c, a, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-      .trim()
-      .split('\n')
-      .at(-1)!,
-  );
+  return execFileSync(c, a, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+}
+const lastLineJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
+
+/** Requests per second one tool achieved in one measured round (its warm-up excluded). */
+function measure(tool: Tool, url: string): number {
+  if (tool === 'stampede') {
+    const r = lastLineJson(
+      run(process.execPath, [
+        path.join(ROOT, 'dist', 'bench', 'workerLoad.js'),
+        url,
+        String(CONNECTIONS),
+        String(SECONDS * 1000),
+        '0',
+        String(WARMUP * 1000),
+      ]),
+    ) as { requests: number; durationMs: number };
+    return r.requests / (r.durationMs / 1000);
+  }
+  if (tool === 'autocannon') {
+    const r = lastLineJson(
+      run(process.execPath, [
+        path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'),
+        ...['-c', String(CONNECTIONS), '-d', String(SECONDS), '--json'],
+        ...['-W', '[', '-c', String(CONNECTIONS), '-d', String(WARMUP), ']'],
+        url,
+      ]),
+    ) as { requests: { total: number }; duration: number };
+    return r.requests.total / r.duration;
+  }
+  // wrk is C: nothing to warm up but the connections, which it opens before it counts.
+  const out = run(WRK!, ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, url]);
+  const m = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  if (!m) throw new Error(`unexpected wrk output:\n${out}`);
+  return Number(m[1]);
+}
+
+function stats(values: number[]): { median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted.at(-1)! };
 }
 
 function mergeCost(): { perHistogramMs: number; totalMs: number; count: number } {
@@ -96,45 +87,38 @@ function mergeCost(): { perHistogramMs: number; totalMs: number; count: number }
   return { perHistogramMs: totalMs / 1000, totalMs, count: merged.totalCount };
 }
 
-const target = await startTarget();
+const tools: Tool[] = WRK ? ['stampede', 'autocannon', 'wrk'] : ['stampede', 'autocannon'];
+const target = await startBenchTarget(1);
+const rates: Record<Tool, number[]> = { stampede: [], autocannon: [], wrk: [] };
+const ratios: Record<'autocannon' | 'wrk', number[]> = { autocannon: [], wrk: [] };
+const k = (n: number) => `${Math.round(n)}`;
 try {
   console.log(
-    `target: ${target.kind} at ${target.url}; generators pinned to core 0${hasTaskset ? '' : ' (taskset missing: not pinned)'}; ${CONNECTIONS} connections, ${SECONDS} s each`,
+    `target: ${target.kind} at ${target.url}; generators pinned to core 0${hasTaskset ? '' : ' (taskset missing: not pinned)'}; ${CONNECTIONS} connections, ${SECONDS} s per round after ${WARMUP} s warm-up, ${PAIRS} pairs${WRK ? '' : ' (wrk not installed)'}`,
   );
-  // The VM's speed drifts between seconds; alternating rounds and taking medians keeps the
-  // ratio from favouring whichever generator happened to run in a fast spell.
-  const workerRates: number[] = [];
-  const cannonRates: number[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    const worker = runJson(process.execPath, [
-      path.join(ROOT, 'dist', 'bench', 'workerLoad.js'),
-      target.url,
-      String(CONNECTIONS),
-      String(SECONDS * 1000),
-    ]) as { requests: number; durationMs: number };
-    const cannon = runJson(process.execPath, [
-      path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'),
-      '-c',
-      String(CONNECTIONS),
-      '-d',
-      String(SECONDS),
-      '--json',
-      target.url,
-    ]) as { requests: { total: number }; duration: number };
-    workerRates.push(worker.requests / (worker.durationMs / 1000));
-    cannonRates.push(cannon.requests.total / cannon.duration);
+  for (let pair = 1; pair <= PAIRS; pair++) {
+    const order = pair % 2 ? tools : [...tools].reverse();
+    const got: Partial<Record<Tool, number>> = {};
+    for (const tool of order) got[tool] = measure(tool, target.url);
+    for (const tool of tools) rates[tool].push(got[tool]!);
+    const line = tools.map((t) => `${t} ${k(got[t]!)}`).join(', ');
+    ratios.autocannon.push(got.stampede! / got.autocannon!);
+    if (WRK) ratios.wrk.push(got.stampede! / got.wrk!);
+    const r = `stampede/autocannon ${ratios.autocannon.at(-1)!.toFixed(2)}x${WRK ? `, stampede/wrk ${ratios.wrk.at(-1)!.toFixed(2)}x` : ''}`;
+    console.log(`pair ${pair}: ${line} req/s; ${r}`);
+  }
+  for (const tool of tools) {
+    const s = stats(rates[tool]);
+    console.log(`${tool.padEnd(10)} req/s median ${k(s.median)} (min ${k(s.min)}, max ${k(s.max)})`);
+  }
+  for (const other of WRK ? (['autocannon', 'wrk'] as const) : (['autocannon'] as const)) {
+    const s = stats(ratios[other]);
     console.log(
-      `round ${round}: stampede worker thread ${Math.round(workerRates.at(-1)!)} req/s, autocannon ${Math.round(cannonRates.at(-1)!)} req/s`,
+      `ratio stampede/${other}: median ${s.median.toFixed(2)}x (min ${s.min.toFixed(2)}x, max ${s.max.toFixed(2)}x) over ${PAIRS} pairs`,
     );
   }
-  const workerRps = median(workerRates);
-  const cannonRps = median(cannonRates);
-  console.log(
-    `median of ${ROUNDS}: stampede worker thread ${Math.round(workerRps)} requests/s, autocannon ${Math.round(cannonRps)} requests/s`,
-  );
-  console.log(`ratio worker/autocannon: ${(workerRps / cannonRps).toFixed(2)}x`);
 } finally {
-  target.child.kill('SIGTERM');
+  await target.stop();
 }
 const merge = mergeCost();
 console.log(
