@@ -15,16 +15,23 @@ const [url, connections, durationMs, rate, warmupMs] = [
   Number(process.argv[6] ?? 0),
 ];
 const pool = shardPool(1);
-if (warmupMs > 0) await runWorkerShard(pool, { url, connections, durationMs: warmupMs, rate });
+const warmup =
+  warmupMs > 0 ? await runWorkerShard(pool, { url, connections, durationMs: warmupMs, rate }) : undefined;
 const result = await runWorkerShard(pool, { url, connections, durationMs, rate });
 await pool.destroy();
 process.stdout.write(
   JSON.stringify({
     requests: result.ops,
+    warmupRequests: warmup?.ops ?? 0,
     ok: result.ok,
     durationMs: result.durationMs,
     outcomes: result.outcomes,
     errors: result.errors,
     generator: result.generator,
+    /** CPU time of the worker thread alone per measured request (Linux). */
+    threadCpuUsPerRequest:
+      result.generator.threadCpuPct !== undefined && result.ops > 0
+        ? (result.generator.threadCpuPct / 100) * ((result.durationMs * 1000) / result.ops)
+        : null,
   }) + '\n',
 );

@@ -21,13 +21,14 @@ export interface WorkerShardSpec {
   params?: Record<string, unknown>;
 }
 
-/** A pool of `threads` shard-task workers that stay alive between shards. */
-export function shardPool(threads = 1): Piscina {
+/** A pool of `threads` shard-task workers that stay alive between shards; `env` is theirs. */
+export function shardPool(threads = 1, env: NodeJS.ProcessEnv = process.env): Piscina {
   return new Piscina({
     filename: new URL('../agent/worker/shardTask.js', import.meta.url).href,
     minThreads: threads,
     maxThreads: threads,
     idleTimeout: Infinity,
+    env: env as Record<string, string>,
   });
 }
 

@@ -6,6 +6,7 @@
  * without `onRequestStart` is passed through unwrapped (no adapter object per request).
  */
 import { Client, type Dispatcher } from 'undici';
+import { RawLanes } from '../http/rawLanes.js';
 import { pathOnTarget, splitTarget } from './httpClient.js';
 
 export interface LaneResponse {
@@ -50,8 +51,11 @@ export class LaneClients {
   private readonly clients: Client[];
   private readonly handlers: LaneHandler[];
   private readonly basePath: string;
+  /** Fixed plain-HTTP requests go out on raw sockets (agent/http/rawLanes.ts); the rest via undici. */
+  private readonly raw: RawLanes | null;
 
   constructor(target: string, lanes: number, timeoutMs: number, isOk: (status: number) => boolean) {
+    this.raw = RawLanes.for(target, lanes, timeoutMs, isOk);
     const { origin, basePath } = splitTarget(target);
     this.basePath = basePath;
     this.clients = Array.from(
@@ -73,6 +77,7 @@ export class LaneClients {
 
   /** Sends `request` on lane `slot`; a lane carries one request at a time. */
   send(slot: number, request: Dispatcher.DispatchOptions): Promise<LaneResponse> {
+    if (this.raw?.takes(slot, request)) return this.raw.send(slot);
     const handler = this.handlers[slot];
     return new Promise((resolve, reject) => {
       handler.resolve = resolve;
@@ -83,6 +88,7 @@ export class LaneClients {
 
   /** Destroys every connection: a stalled request must not hold the shard open. */
   async close(): Promise<void> {
+    this.raw?.close();
     await Promise.all(this.clients.map((c) => c.destroy()));
   }
 }
