@@ -118,7 +118,7 @@ export class ShardRecorder {
   finish() {
     const encoded = encodeHistogram(this.histogram);
     this.histogram.destroy();
-    const generator = this.generator.finish(this.counters.get('dropped') ?? 0);
+    const generator = this.generator.finish(this.counters.get('dropped') ?? 0, this.ops);
     return {
       ...this.totals(),
       counters: Object.fromEntries(this.counters),
