@@ -1,15 +1,19 @@
 /**
- * `npm run bench`: one agent worker thread against autocannon, same target, same connection
- * count, each generator pinned to core 0 and the target to core 1; plus the cost of merging 1,000
- * shard histograms. Prints figures and ratios measured in this run; asserts nothing.
+ * `npm run bench`: one agent worker thread against autocannon (and wrk when installed), same
+ * target, same connection count, every generator pinned to core 0 and the target to core 1; plus
+ * the cost of merging 1,000 shard histograms. Prints figures and ratios; asserts nothing.
+ *
+ * The VM's speed drifts from second to second, so the tools run in short interleaved pairs (the
+ * order alternating), each warmed up first, and a ratio is taken within each pair, where both
+ * sides saw the same spell; the summary is the median ratio with its min and max. CPU time per
+ * request (from bash's `times` around each pinned process) is printed too: on a machine shared
+ * with other work it moves far less than requests per second do.
+ *
+ * Env: BENCH_PAIRS (7), BENCH_SECONDS (3), BENCH_WARMUP_SECONDS (1), BENCH_CONNECTIONS (50).
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   createRecordingHistogram,
@@ -17,73 +21,92 @@ import {
   mergeEncoded,
   summarize,
 } from '../shared/metrics/histogram.js';
+import { hasTaskset, pinned, startBenchTarget } from './targets.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 1);
+const PAIRS = Number(process.env.BENCH_PAIRS ?? 7);
+const WRK = ['/usr/bin/wrk', 'wrk'].find((bin) => spawnSync(bin, ['-v']).error === undefined);
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
-const pinned = (core: number, cmd: string, args: string[]): [string, string[]] =>
-  hasTaskset ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
-
-async function freePort(): Promise<number> {
-  const server = http.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((r) => server.close(r));
-  return port;
+type Tool = 'stampede' | 'autocannon' | 'wrk';
+interface Round {
+  rps: number;
+  /** CPU time of the whole generator process (start-up and warm-up included) per request it sent. */
+  cpuUsPerRequest: number;
 }
 
-/** nginx-light returning a fixed 200 on core 1; a Node http server there when nginx is missing. */
-async function startTarget(): Promise<{ url: string; kind: string; child: ChildProcess }> {
-  const port = await freePort();
-  const nginx = ['/usr/sbin/nginx', 'nginx'].find((bin) => spawnSync(bin, ['-v']).status === 0);
-  let child: ChildProcess;
-  let kind: string;
-  if (nginx) {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'stampede-bench-nginx-'));
-    writeFileSync(
-      path.join(dir, 'nginx.conf'),
-      `daemon off; worker_processes 1; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
-events { worker_connections 4096; }
-http { access_log off; keepalive_requests 1000000;
-  server { listen 127.0.0.1:${port}; location / { return 200 "ok"; } } }`,
-    );
-    const [cmd, args] = pinned(1, nginx, ['-p', dir, '-c', path.join(dir, 'nginx.conf')]);
-    child = spawn(cmd, args, { stdio: 'ignore' });
-    kind = 'nginx (1 worker, core 1)';
-  } else {
-    const script = `require('http').createServer((q,s)=>s.end('ok')).listen(${port},'127.0.0.1')`;
-    const [cmd, args] = pinned(1, process.execPath, ['-e', script]);
-    child = spawn(cmd, args, { stdio: 'ignore' });
-    kind = 'node http (core 1) — install nginx-light for a target that is not the bottleneck';
-  }
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((resolve) =>
-      http
-        .get(`http://127.0.0.1:${port}/`, (res) => resolve(res.resume() && true))
-        .on('error', () => resolve(false)),
-    );
-    if (up) break;
-    await sleep(50);
-  }
-  return { url: `http://127.0.0.1:${port}/`, kind, child };
-}
-
-function runJson(cmd: string, args: string[]): unknown {
+/** Runs a pinned command; returns its stdout and the CPU seconds it and its children used. */
+function run(cmd: string, args: string[]): { out: string; cpuSeconds: number } {
   const [c, a] = pinned(0, cmd, args);
-  return JSON.parse(
-    execFileSync(c, a, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  // bash's `times` prints the user and system time of the shell's children on its second line.
+  const r = spawnSync('bash', ['-c', '"$@"; status=$?; times >&2; exit $status', 'bench', c, ...a], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const times =
+    r.stderr
       .trim()
       .split('\n')
-      .at(-1)!,
-  );
+      .at(-1)!
+      .match(/(\d+)m([\d.]+)s/g) ?? [];
+  const cpuSeconds = times
+    .map((t) => /(\d+)m([\d.]+)s/.exec(t)!)
+    .reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+  return { out: r.stdout, cpuSeconds };
+}
+const lastLineJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
+
+/** One measured round of one tool (its warm-up excluded from the rate, not from the CPU). */
+function measure(tool: Tool, url: string): Round {
+  if (tool === 'stampede') {
+    const { out, cpuSeconds } = run(process.execPath, [
+      path.join(ROOT, 'dist', 'bench', 'workerLoad.js'),
+      url,
+      String(CONNECTIONS),
+      String(SECONDS * 1000),
+      '0',
+      String(WARMUP * 1000),
+    ]);
+    const r = lastLineJson(out) as { requests: number; warmupRequests: number; durationMs: number };
+    return {
+      rps: r.requests / (r.durationMs / 1000),
+      cpuUsPerRequest: (cpuSeconds * 1e6) / (r.requests + r.warmupRequests),
+    };
+  }
+  if (tool === 'autocannon') {
+    const { out, cpuSeconds } = run(process.execPath, [
+      path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'),
+      ...['-c', String(CONNECTIONS), '-d', String(SECONDS), '--json'],
+      ...['-W', '[', '-c', String(CONNECTIONS), '-d', String(WARMUP), ']'],
+      url,
+    ]);
+    const r = lastLineJson(out) as {
+      requests: { total: number };
+      duration: number;
+      warmup?: { requests: { total: number } };
+    };
+    return {
+      rps: r.requests.total / r.duration,
+      cpuUsPerRequest: (cpuSeconds * 1e6) / (r.requests.total + (r.warmup?.requests.total ?? 0)),
+    };
+  }
+  // wrk is C: nothing to warm up but the connections, which it opens before it counts.
+  const { out, cpuSeconds } = run(WRK!, ['-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, url]);
+  const rate = /Requests\/sec:\s+([\d.]+)/.exec(out);
+  const total = /(\d+) requests in/.exec(out);
+  if (!rate || !total) throw new Error(`unexpected wrk output:\n${out}`);
+  return { rps: Number(rate[1]), cpuUsPerRequest: (cpuSeconds * 1e6) / Number(total[1]) };
+}
+
+function stats(values: number[]): { median: number; min: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length / 2;
+  const median = sorted.length % 2 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted.at(-1)! };
 }
 
 function mergeCost(): { perHistogramMs: number; totalMs: number; count: number } {
@@ -101,45 +124,48 @@ function mergeCost(): { perHistogramMs: number; totalMs: number; count: number }
   return { perHistogramMs: totalMs / 1000, totalMs, count: merged.totalCount };
 }
 
-const target = await startTarget();
+const tools: Tool[] = WRK ? ['stampede', 'autocannon', 'wrk'] : ['stampede', 'autocannon'];
+const others = tools.filter((t): t is 'autocannon' | 'wrk' => t !== 'stampede');
+const target = await startBenchTarget(1);
+const rounds: Record<Tool, Round[]> = { stampede: [], autocannon: [], wrk: [] };
+const k = (n: number) => `${Math.round(n)}`;
+const x = (n: number) => `${n.toFixed(2)}x`;
+/** Per pair: stampede's rate over the other's, and the other's CPU per request over stampede's. */
+const ratios = (other: 'autocannon' | 'wrk', pick: (r: Round) => number, inverse = false) =>
+  rounds.stampede.map((r, i) =>
+    inverse ? pick(rounds[other][i]) / pick(r) : pick(r) / pick(rounds[other][i]),
+  );
 try {
   console.log(
-    `target: ${target.kind} at ${target.url}; generators pinned to core 0${hasTaskset ? '' : ' (taskset missing: not pinned)'}; ${CONNECTIONS} connections, ${SECONDS} s each`,
+    `target: ${target.kind} at ${target.url}; generators pinned to core 0${hasTaskset ? '' : ' (taskset missing: not pinned)'}; ${CONNECTIONS} connections, ${SECONDS} s per round after ${WARMUP} s warm-up, ${PAIRS} pairs${WRK ? '' : ' (wrk not installed)'}`,
   );
-  // The VM's speed drifts between seconds; alternating rounds and taking medians keeps the
-  // ratio from favouring whichever generator happened to run in a fast spell.
-  const workerRates: number[] = [];
-  const cannonRates: number[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
-    const worker = runJson(process.execPath, [
-      path.join(ROOT, 'dist', 'bench', 'workerLoad.js'),
-      target.url,
-      String(CONNECTIONS),
-      String(SECONDS * 1000),
-    ]) as { requests: number; durationMs: number };
-    const cannon = runJson(process.execPath, [
-      path.join(ROOT, 'node_modules', 'autocannon', 'autocannon.js'),
-      '-c',
-      String(CONNECTIONS),
-      '-d',
-      String(SECONDS),
-      '--json',
-      target.url,
-    ]) as { requests: { total: number }; duration: number };
-    workerRates.push(worker.requests / (worker.durationMs / 1000));
-    cannonRates.push(cannon.requests.total / cannon.duration);
+  for (let pair = 1; pair <= PAIRS; pair++) {
+    const order = pair % 2 ? tools : [...tools].reverse();
+    const got: Partial<Record<Tool, Round>> = {};
+    for (const tool of order) got[tool] = measure(tool, target.url);
+    for (const tool of tools) rounds[tool].push(got[tool]!);
+    const line = tools.map(
+      (t) => `${t} ${k(got[t]!.rps)} req/s ${got[t]!.cpuUsPerRequest.toFixed(1)} µs CPU/req`,
+    );
+    const r = others.map((o) => `stampede/${o} ${x(got.stampede!.rps / got[o]!.rps)}`).join(', ');
+    console.log(`pair ${pair}: ${line.join('; ')}; ${r}`);
+  }
+  for (const tool of tools) {
+    const s = stats(rounds[tool].map((r) => r.rps));
+    const c = stats(rounds[tool].map((r) => r.cpuUsPerRequest));
     console.log(
-      `round ${round}: stampede worker thread ${Math.round(workerRates.at(-1)!)} req/s, autocannon ${Math.round(cannonRates.at(-1)!)} req/s`,
+      `${tool.padEnd(10)} req/s median ${k(s.median)} (min ${k(s.min)}, max ${k(s.max)}); CPU per request median ${c.median.toFixed(1)} µs`,
     );
   }
-  const workerRps = median(workerRates);
-  const cannonRps = median(cannonRates);
-  console.log(
-    `median of ${ROUNDS}: stampede worker thread ${Math.round(workerRps)} requests/s, autocannon ${Math.round(cannonRps)} requests/s`,
-  );
-  console.log(`ratio worker/autocannon: ${(workerRps / cannonRps).toFixed(2)}x`);
+  for (const other of others) {
+    const s = stats(ratios(other, (r) => r.rps));
+    const c = stats(ratios(other, (r) => r.cpuUsPerRequest, true));
+    console.log(
+      `ratio stampede/${other}: req/s median ${x(s.median)} (min ${x(s.min)}, max ${x(s.max)}); CPU efficiency (${other} CPU/req over stampede's) median ${x(c.median)} (min ${x(c.min)}, max ${x(c.max)}) over ${PAIRS} pairs`,
+    );
+  }
 } finally {
-  target.child.kill('SIGTERM');
+  await target.stop();
 }
 const merge = mergeCost();
 console.log(

@@ -1,59 +1,37 @@
 /**
  * One agent worker thread generating load: a piscina pool of one thread running the real shard
- * task (the `http` scenario, closed loop), exactly as an agent runs it. Prints JSON figures.
+ * task (the `http` scenario), exactly as an agent runs it. A warm-up shard runs first on the same
+ * thread so that the measured one starts with its code already optimised. Prints JSON figures.
+ *
+ * Usage: node dist/bench/workerLoad.js URL CONNECTIONS DURATION_MS [RATE] [WARMUP_MS]
  */
-import { MessageChannel } from 'node:worker_threads';
-import { Piscina } from 'piscina';
-import { createControlBlock } from '../agent/shm/controlBlock.js';
-import type { ShardTask, ShardTaskResult } from '../agent/worker/shardTask.js';
-import { CATALOGUE_HASH } from '../shared/model/catalogue.js';
+import { runWorkerShard, shardPool } from './workerShard.js';
 
-const [url, connections, durationMs] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
-const pool = new Piscina({
-  filename: new URL('../agent/worker/shardTask.js', import.meta.url).href,
-  minThreads: 1,
-  maxThreads: 1,
-  idleTimeout: Infinity,
-});
-const channel = new MessageChannel();
-channel.port1.on('message', () => undefined);
-const now = Date.now();
-const task: ShardTask = {
-  shard: {
-    kind: 'shard.assign',
-    protocol: 1,
-    catalogueHash: CATALOGUE_HASH,
-    runId: 'bench',
-    shardId: 'bench-0',
-    caseId: 'concurrency.adhoc_load',
-    suite: 'concurrency',
-    caseName: 'adhoc_load',
-    title: 'bench',
-    scenario: 'http',
-    index: 0,
-    count: 1,
-    load: { connections, requests: 0, durationMs, rate: 0 },
-    params: { method: 'GET', path: new URL(url).pathname },
-    target: new URL(url).origin,
-    timeoutMs: durationMs + 30_000,
-    leaseTimeoutMs: 60_000,
-    progressIntervalMs: 1000,
-  },
-  target: new URL(url).origin,
-  control: createControlBlock(),
-  stop: new Int32Array(new SharedArrayBuffer(4)),
-  startAtLocal: now + 300,
-  hardDeadline: now + durationMs + 30_000,
-  progressPort: channel.port2,
-};
-const result: ShardTaskResult = await pool.run(task, { transferList: [channel.port2] });
-channel.port1.close();
+const [url, connections, durationMs, rate, warmupMs] = [
+  process.argv[2],
+  Number(process.argv[3]),
+  Number(process.argv[4]),
+  Number(process.argv[5] ?? 0),
+  Number(process.argv[6] ?? 0),
+];
+const pool = shardPool(1);
+const warmup =
+  warmupMs > 0 ? await runWorkerShard(pool, { url, connections, durationMs: warmupMs, rate }) : undefined;
+const result = await runWorkerShard(pool, { url, connections, durationMs, rate });
 await pool.destroy();
 process.stdout.write(
   JSON.stringify({
     requests: result.ops,
+    warmupRequests: warmup?.ops ?? 0,
     ok: result.ok,
     durationMs: result.durationMs,
+    outcomes: result.outcomes,
     errors: result.errors,
+    generator: result.generator,
+    /** CPU time of the worker thread alone per measured request (Linux). */
+    threadCpuUsPerRequest:
+      result.generator.threadCpuPct !== undefined && result.ops > 0
+        ? (result.generator.threadCpuPct / 100) * ((result.durationMs * 1000) / result.ops)
+        : null,
   }) + '\n',
 );

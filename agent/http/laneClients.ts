@@ -8,6 +8,7 @@
 import { Client, type Dispatcher } from 'undici';
 import type { TransportOptions } from '../../shared/custom/transport.js';
 import { connectionOptions } from './options.js';
+import { RawLanes } from './rawLanes.js';
 import { pathOnTarget, splitTarget } from './target.js';
 
 export interface LaneResponse {
@@ -52,6 +53,8 @@ export class LaneClients {
   private readonly clients: Client[];
   private readonly handlers: LaneHandler[];
   private readonly basePath: string;
+  /** Fixed plain-HTTP requests go out on raw sockets (agent/http/rawLanes.ts); the rest via undici. */
+  private readonly raw: RawLanes | null;
 
   constructor(
     target: string,
@@ -60,6 +63,7 @@ export class LaneClients {
     isOk: (status: number) => boolean,
     transport?: Readonly<TransportOptions>,
   ) {
+    this.raw = RawLanes.for(target, lanes, timeoutMs, isOk);
     const { origin, basePath } = splitTarget(target);
     this.basePath = basePath;
     this.clients = Array.from(
@@ -75,6 +79,7 @@ export class LaneClients {
 
   /** Sends `request` on lane `slot`; a lane carries one request at a time. */
   send(slot: number, request: Dispatcher.DispatchOptions): Promise<LaneResponse> {
+    if (this.raw?.takes(slot, request)) return this.raw.send(slot);
     const handler = this.handlers[slot];
     return new Promise((resolve, reject) => {
       handler.resolve = resolve;
@@ -85,6 +90,7 @@ export class LaneClients {
 
   /** Destroys every connection: a stalled request must not hold the shard open. */
   async close(): Promise<void> {
+    this.raw?.close();
     await Promise.all(this.clients.map((c) => c.destroy()));
   }
 }

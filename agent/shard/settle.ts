@@ -42,6 +42,7 @@ function resultOf(
     histograms: outcome.histograms,
     perSecond: outcome.perSecond,
     thermal: thermal?.report,
+    generator: outcome.generator,
   };
 }
 

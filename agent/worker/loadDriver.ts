@@ -46,6 +46,7 @@ export async function timeOperation(
   let bytes = 0;
   const started = performance.now();
   if (recorder.tracksStarts) recorder.noteStart(started);
+  if (intendedStart !== undefined) recorder.generator.noteLag(started - intendedStart);
   try {
     const result = await op(index, slot);
     if (typeof result === 'number') {

@@ -11,6 +11,7 @@ import {
   type OutcomeClass,
   type OutcomeCounts,
 } from '../../shared/metrics/outcomes.js';
+import { GeneratorSampler } from './generatorHealth.js';
 
 const MAX_KEYS = 50;
 const MAX_NAMED = 128;
@@ -46,10 +47,13 @@ export class ShardRecorder {
   private originPerf = 0;
   /** Operation starts per START_BUCKET_MS, kept only when asked (the thermal suite proves blocking with them). */
   private startCounts?: number[];
+  /** Whether this thread kept up with the load it generated; sampled from `start` to `finish`. */
+  readonly generator = new GeneratorSampler();
 
   start(epochMs: number, perfMs: number): void {
     this.origin = epochMs;
     this.originPerf = perfMs;
+    this.generator.start();
   }
 
   /** `endPerf`: performance.now() when the operation ended. */
@@ -150,6 +154,7 @@ export class ShardRecorder {
     const encoded = encodeHistogram(this.histogram);
     this.histogram.destroy();
     const histograms = this.finishHistograms();
+    const generator = this.generator.finish(this.counters.get('dropped') ?? 0, this.ops);
     return {
       ...this.totals(),
       counters: Object.fromEntries(this.counters),
@@ -161,6 +166,7 @@ export class ShardRecorder {
       opStarts: this.startCounts
         ? { origin: this.origin, bucketMs: START_BUCKET_MS, counts: this.startCounts }
         : undefined,
+      generator,
     };
   }
 }

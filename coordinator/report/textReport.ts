@@ -3,6 +3,7 @@
  */
 import { isNamedCounter, namedMetricLines } from '../../shared/custom/namedMetrics.js';
 import { transportLine } from '../../shared/custom/transport.js';
+import { generatorSuspectNote } from '../results/merge.js';
 import type { CaseReport, RunReport } from './types.js';
 
 const VERDICT_MARK: Record<string, string> = {
@@ -20,7 +21,9 @@ function latencyLine(l: CaseReport['metrics']['latency']): string {
 }
 
 function caseBlock(c: CaseReport): string[] {
-  const lines = [`  [${VERDICT_MARK[c.verdict]}] ${c.name} — ${c.title}`];
+  const suspect = generatorSuspectNote(c.metrics);
+  const mark = suspect ? ' [GENERATOR SATURATED]' : '';
+  const lines = [`  [${VERDICT_MARK[c.verdict]}]${mark} ${c.name} — ${c.title}`];
   if (c.note) lines.push(`         note: ${c.note}`);
   for (const t of c.thresholds) {
     lines.push(
@@ -123,6 +126,11 @@ export function renderTextReport(report: RunReport): string {
         `  outcomes 2xx ${o['2xx']}, 3xx ${o['3xx']}, 4xx ${o['4xx']}, 5xx ${o['5xx']}, timeout ${o.timeout}, conn_error ${o.conn_error}, other ${o.other}`,
       );
       if (c.maxStartSkewMs !== null) out.push(`  start skew across shards: max ${fmt(c.maxStartSkewMs)} ms`);
+      const g = c.metrics.generator;
+      if (g)
+        out.push(
+          `  generator${c.metrics.generatorSaturated ? ' SATURATED' : ''}: busy max ${fmt(g.cpuBusyPctMax)}%, event-loop delay p99 max ${fmt(g.eventLoopDelayP99MsMax)} ms, schedule lag p99 max ${fmt(g.scheduleLagP99MsMax)} ms, dropped ${g.dropped}`,
+        );
     }
   }
 

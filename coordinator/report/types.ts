@@ -28,6 +28,22 @@ export interface MergedMetrics {
   errors: { key: string; count: number }[];
   /** Named histograms (custom cases' steps and sockets), each merged then summarised. */
   histograms: Record<string, LatencySummary>;
+  /** True when the load generator of any shard was saturated: the figures are then suspect. */
+  generatorSaturated: boolean;
+  /** Null when no shard reported generator health (agents from before it existed). */
+  generator: MergedGenerator | null;
+}
+
+/** Generator health over a case's shards: worst values, since one saturated shard taints the sum. */
+export interface MergedGenerator {
+  shards: number;
+  saturatedShards: number;
+  cpuBusyPctMax: number;
+  eventLoopDelayP99MsMax: number;
+  scheduleLagP99MsMax: number;
+  dropped: number;
+  /** Distinct reasons saturated shards gave (at most 5). */
+  reasons: string[];
 }
 
 export type ShardState = 'pending' | 'running' | 'done' | 'lost' | 'unfinished';

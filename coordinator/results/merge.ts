@@ -11,17 +11,39 @@ import {
   type LatencySummary,
 } from '../../shared/metrics/histogram.js';
 import { isNamedMetric, namedMetricValue } from '../../shared/custom/namedMetrics.js';
-import type { ShardResult } from '../../shared/protocol/index.js';
-import type { MergedMetrics } from '../report/types.js';
+import type { GeneratorHealth, ShardResult } from '../../shared/protocol/index.js';
+import type { MergedGenerator, MergedMetrics } from '../report/types.js';
 import { emptyOutcomes, OUTCOME_CLASSES } from '../../shared/metrics/outcomes.js';
 
 export const MAX_ERROR_GROUPS = 20;
 
-export type { MergedMetrics } from '../report/types.js';
+export type { MergedGenerator, MergedMetrics } from '../report/types.js';
 
 /** Decodes each result's histogram once; merging and the per-agent breakdown both add these. */
 export function decodeResultHistograms(results: readonly ShardResult[]): Histogram[] {
   return results.map((r) => decodeHistogram(r.histogram));
+}
+
+export function mergeGenerator(reports: readonly (GeneratorHealth | undefined)[]): MergedGenerator | null {
+  const present = reports.filter((g): g is GeneratorHealth => g !== undefined);
+  if (present.length === 0) return null;
+  const saturated = present.filter((g) => g.saturated);
+  return {
+    shards: present.length,
+    saturatedShards: saturated.length,
+    cpuBusyPctMax: Math.max(...present.map((g) => g.cpuBusyPct)),
+    eventLoopDelayP99MsMax: Math.max(...present.map((g) => g.eventLoopDelayP99Ms)),
+    scheduleLagP99MsMax: Math.max(...present.map((g) => g.scheduleLagP99Ms)),
+    dropped: present.reduce((sum, g) => sum + g.dropped, 0),
+    reasons: [...new Set(saturated.map((g) => g.reason ?? 'saturated'))].slice(0, 5),
+  };
+}
+
+/** The note a case carries when its generator was saturated, or undefined when it kept up. */
+export function generatorSuspectNote(metrics: MergedMetrics): string | undefined {
+  const g = metrics.generator;
+  if (!metrics.generatorSaturated || !g) return undefined;
+  return `load generator saturated on ${g.saturatedShards} of ${g.shards} shard(s) (${g.reasons.join('; ')}): the figures are suspect`;
 }
 
 function mergeNamed(results: readonly ShardResult[]): Record<string, LatencySummary> {
@@ -64,6 +86,7 @@ export function mergeResults(
   const grouped = sorted.slice(0, MAX_ERROR_GROUPS).map(([key, count]) => ({ key, count }));
   const rest = sorted.slice(MAX_ERROR_GROUPS).reduce((sum, [, n]) => sum + n, 0);
   if (rest > 0) grouped.push({ key: 'other errors', count: rest });
+  const generator = mergeGenerator(results.map((r) => r.generator));
   return {
     requests,
     ok,
@@ -78,6 +101,8 @@ export function mergeResults(
     gauges,
     errors: grouped,
     histograms: mergeNamed(results),
+    generatorSaturated: (generator?.saturatedShards ?? 0) > 0,
+    generator,
   };
 }
 

@@ -7,7 +7,7 @@ import { createMergeHistogram, summarize, type Histogram } from '../../shared/me
 import type { ShardResult } from '../../shared/protocol/index.js';
 import { summarizeTransport } from '../../shared/custom/transport.js';
 import { holds } from '../../shared/model/testCase.js';
-import { decodeResultHistograms, mergeResults, metricValue } from './merge.js';
+import { decodeResultHistograms, generatorSuspectNote, mergeResults, metricValue } from './merge.js';
 import type {
   AgentMetrics,
   CaseReport,
@@ -88,6 +88,9 @@ export function judgeCase(run: CaseRun): CaseReport {
     const blocked = results.find((r) => r.status === 'thermal_blocked');
     if (blocked) note = blocked.note;
   }
+  // A verdict over figures the generator could not produce says so, whatever it is.
+  const suspect = generatorSuspectNote(metrics);
+  if (suspect) note = note ? `${note}; ${suspect}` : suspect;
   return {
     id: planned.id,
     suite: planned.definition.suite,

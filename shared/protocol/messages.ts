@@ -202,6 +202,23 @@ export const thermalReportSchema = z
   .strict();
 export type ThermalReport = z.infer<typeof thermalReportSchema>;
 
+/** Whether the worker thread that generated a shard's load kept up (agent/worker/generatorHealth.ts). */
+export const generatorHealthSchema = z
+  .object({
+    saturated: z.boolean(),
+    /** Event-loop utilisation of the worker thread over the load phase, in percent. */
+    cpuBusyPct: z.number().finite().min(0).max(100),
+    /** CPU time of the worker thread against wall time, in percent (Linux only). */
+    threadCpuPct: z.number().finite().min(0).max(1000).optional(),
+    eventLoopDelayP99Ms: z.number().finite().min(0).max(1e9),
+    /** Open model: p99 of how late operations started against their intended start. */
+    scheduleLagP99Ms: z.number().finite().min(0).max(1e9),
+    dropped: count,
+    reason: shortText.optional(),
+  })
+  .strict();
+export type GeneratorHealth = z.infer<typeof generatorHealthSchema>;
+
 export const resultSchema = z
   .object({
     kind: z.literal('shard.result'),
@@ -223,6 +240,7 @@ export const resultSchema = z
     /** Per-second operation counts of this shard, for the report's timeline. */
     perSecond: z.array(count).max(24 * 3600),
     thermal: thermalReportSchema.optional(),
+    generator: generatorHealthSchema.optional(),
   })
   .strict();
 
