@@ -70,6 +70,7 @@ test('finish() returns the documented shape with a histogram decoding to the rec
     'counters',
     'errors',
     'gauges',
+    'generator',
     'histogram',
     'histograms',
     'ok',
