@@ -35,6 +35,8 @@ export class Roster {
   /** Agents that were live during this coordinator's watch and then stopped heartbeating. */
   readonly lost = new Map<string, number>();
   private readonly waiters = new Set<() => void>();
+  /** Agents seen once in this watch and not yet heard again. */
+  private readonly firstHeartbeat = new Map<string, number>();
   private stopWatch?: () => void;
   private sweeper?: NodeJS.Timeout;
 
@@ -77,9 +79,17 @@ export class Roster {
       this.refused.set(announce.agentId, refusal);
       return;
     }
-    // A heartbeat older than the liveness window is a leftover entry of a dead agent.
-    const age = Date.now() - announce.heartbeatAt;
-    if (!this.agents.has(announce.agentId) && age > 10_000) return;
+    // The watch starts with the bucket's last entry per agent, which may be a dead agent's: an
+    // agent counts as live only once a heartbeat newer than the first one seen arrives. Comparing
+    // the agent's own timestamps keeps this independent of clock offset between hosts.
+    if (!this.agents.has(announce.agentId)) {
+      const first = this.firstHeartbeat.get(announce.agentId);
+      if (first === undefined || announce.heartbeatAt <= first) {
+        this.firstHeartbeat.set(announce.agentId, announce.heartbeatAt);
+        return;
+      }
+    }
+    this.firstHeartbeat.delete(announce.agentId);
     this.agents.set(announce.agentId, { announce, lastSeen: Date.now() });
     this.seen.set(announce.agentId, announce);
     this.lost.delete(announce.agentId);
