@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
+import { DEFAULT_PROVIDERS } from '../../target/config.js';
 import { hookTarget, type TargetClient } from './http.js';
 
 let api: TargetClient;
 
-hookTarget({ log: () => undefined }, (_, a) => (api = a));
+// These cases test the session cap and the tool registry, not provider timeouts: 250 calls at once
+// on a busy 2-core machine must not time out at the providers' default 0.5-1 s per attempt.
+const patientProviders = DEFAULT_PROVIDERS.map((p) => ({ ...p, timeoutMs: 10_000 }));
+hookTarget({ log: () => undefined, providers: patientProviders }, (_, a) => (api = a));
 
 const execute = (tool: string, args: Record<string, unknown>) => api.post('/tools/execute', { tool, args });
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
