@@ -1,7 +1,8 @@
 /**
- * The coordinator CLI: `run` (stress suites), `load` (ad-hoc distributed HTTP load) and `agents`
- * (the live roster). Exit codes: 0 all thresholds held, 1 some failed, 2 usage or config error,
- * 3 the cluster failed (NATS unreachable, agents missing, run timed out), 130 interrupted.
+ * The coordinator CLI: `run` (stress suites), `load` (ad-hoc distributed HTTP load), `agents`
+ * (the live roster), `report` (re-render a saved JSON report) and `compare` (two saved reports).
+ * Exit codes: 0 all thresholds held, 1 some failed, 2 usage or config error, 3 the cluster failed
+ * (NATS unreachable, agents missing, run timed out), 130 interrupted.
  */
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -11,10 +12,12 @@ import { runCli } from '../shared/cliMain.js';
 import { loadConfig } from '../shared/config.js';
 import { EXIT } from '../shared/errors.js';
 import { listAgents } from './agentsCommand.js';
+import { registerCompareCommand } from './cli/compareCommand.js';
+import { addLiveOptions, type LiveFlags, type LiveSession, openLive } from './cli/liveOptions.js';
+import { registerReportCommand } from './cli/reportCommand.js';
 import { envConcurrency, envMemoryLimitBytes, envTimeoutSec } from './env.js';
 import { body, collect, durationMs, header, httpUrl, positiveNumber, wholeNumber } from './flags.js';
 import { renderLoadSummary } from './report/loadSummary.js';
-import { progressLine } from './progressLine.js';
 import { executeRun, type RunOutcome, type RunRequest } from './runExecution.js';
 import { resolveSelection, selectedCases } from './selection.js';
 
@@ -41,7 +44,7 @@ function interruption(): Promise<void> {
   });
 }
 
-interface CommonFlags {
+interface CommonFlags extends LiveFlags {
   nats?: string;
   agents?: number;
   config?: string[];
@@ -53,7 +56,7 @@ interface CommonFlags {
 }
 
 function addCommonOptions(command: Command): Command {
-  return command
+  return addLiveOptions(command)
     .option('--nats <url>', 'NATS server of a running cluster (default: start the embedded cluster)')
     .option(
       '--agents <n>',
@@ -81,6 +84,7 @@ function addCommonOptions(command: Command): Command {
 
 function baseRequest(
   flags: CommonFlags,
+  live: LiveSession,
 ): Omit<RunRequest, 'mode' | 'suites' | 'skippedSuites' | 'cases' | 'requireThermal' | 'config' | 'target'> {
   if (flags.nats) checkNatsUrl(flags.nats);
   return {
@@ -90,18 +94,25 @@ function baseRequest(
     reportsDir: path.resolve(flags.reportsDir),
     saveReport: flags.saveReport,
     debug: flags.debug,
-    log,
-    onProgress: (run) => log(progressLine(run)),
+    log: live.log,
+    onProgress: live.onProgress,
     interrupted: interruption(),
   };
 }
 
-function finish(outcome: RunOutcome, flags: CommonFlags, summary: string): never {
+async function finish(
+  outcome: RunOutcome,
+  flags: CommonFlags,
+  summary: string,
+  live: LiveSession,
+  interrupted: Promise<void>,
+): Promise<never> {
+  await live.finish(outcome.report, interrupted);
   if (flags.exportJson) process.stdout.write(JSON.stringify(outcome.report, null, 2) + '\n');
-  else process.stdout.write(summary);
-  log(
-    `reports: ${outcome.written.text}\n         ${outcome.written.json}${outcome.written.saved ? `\n         ${outcome.written.saved}` : ''}`,
-  );
+  else live.summary(summary);
+  const w = outcome.written;
+  log(`reports: ${[w.text, w.json, w.html, w.junit, w.saved].filter(Boolean).join('\n         ')}`);
+  for (const f of w.failed) log(`report ${f.format} not written: ${f.message}`);
   process.exit(outcome.exitCode);
 }
 
@@ -170,24 +181,29 @@ addCommonOptions(
         });
       }
     }
-    log(
+    const cases = selectedCases(selection, config);
+    const live = await openLive(flags, { mode: selection.mode, target: flags.target, cases });
+    live.log(
       `suites: ${selection.suites.join(', ')}${selection.skipped.map((s) => `; skipping ${s.suite} (${s.reason})`).join('')}`,
     );
+    const request = baseRequest(flags, live);
     const outcome = await executeRun({
-      ...baseRequest(flags),
+      ...request,
       mode: selection.mode,
       suites: selection.suites,
       skippedSuites: selection.skipped,
-      cases: selectedCases(selection, config),
+      cases,
       requireThermal: selection.requireThermal,
       config,
       target: flags.target,
     });
     const s = outcome.report.summary;
-    finish(
+    await finish(
       outcome,
       flags,
       `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unfinished} unfinished — success rate ${s.successRate}% (${s.grade})\n`,
+      live,
+      request.interrupted,
     );
   },
 );
@@ -242,38 +258,41 @@ addCommonOptions(
     const config = loadConfig(flags.config ?? []);
     const url = new URL(flags.url);
     const connections = flags.connections ?? envConcurrency() ?? 10;
+    const cases = [
+      {
+        definition: ADHOC_LOAD_CASE,
+        settings: {
+          load: {
+            connections,
+            requests: flags.requests ?? 0,
+            durationMs: flags.duration,
+            rate: flags.rate ?? 0,
+          },
+          params: {
+            method: flags.method,
+            path: url.pathname + url.search,
+            headers: flags.header ?? {},
+            ...(flags.body !== undefined ? { body: flags.body } : {}),
+            ...(flags.expectStatus !== undefined ? { expectStatus: flags.expectStatus } : {}),
+          },
+          thresholds: [],
+          timeoutMs: flags.duration + 60_000,
+        },
+      },
+    ];
+    const live = await openLive(flags, { mode: 'load', target: url.origin, cases });
+    const request = baseRequest(flags, live);
     const outcome = await executeRun({
-      ...baseRequest(flags),
+      ...request,
       mode: 'load',
       suites: [ADHOC_LOAD_CASE.suite],
       skippedSuites: [],
-      cases: [
-        {
-          definition: ADHOC_LOAD_CASE,
-          settings: {
-            load: {
-              connections,
-              requests: flags.requests ?? 0,
-              durationMs: flags.duration,
-              rate: flags.rate ?? 0,
-            },
-            params: {
-              method: flags.method,
-              path: url.pathname + url.search,
-              headers: flags.header ?? {},
-              ...(flags.body !== undefined ? { body: flags.body } : {}),
-              ...(flags.expectStatus !== undefined ? { expectStatus: flags.expectStatus } : {}),
-            },
-            thresholds: [],
-            timeoutMs: flags.duration + 60_000,
-          },
-        },
-      ],
+      cases,
       requireThermal: false,
       config,
       target: url.origin,
     });
-    finish(outcome, flags, renderLoadSummary(outcome.report));
+    await finish(outcome, flags, renderLoadSummary(outcome.report), live, request.interrupted);
   },
 );
 
@@ -288,5 +307,8 @@ program
     process.stdout.write(flags.json ? JSON.stringify(agents, null, 2) + '\n' : table + '\n');
     process.exit(EXIT.ok);
   });
+
+registerReportCommand(program);
+registerCompareCommand(program);
 
 await runCli(program, 'coordinator');
