@@ -87,9 +87,15 @@ function perAgent(c: CaseReport): string {
 }
 
 function charts(c: CaseReport, index: number): string {
-  if (!c.timeSeries || c.timeSeries.points.length === 0)
-    return c.metrics.requests > 0 ? '<p class="muted">no time series was recorded for this case</p>' : '';
-  return `<div class="charts"><div class="chart" id="throughput-${index}"></div><div class="chart" id="latency-${index}"></div></div>`;
+  const points = c.timeSeries?.points ?? [];
+  if (points.length < 2) {
+    if (c.metrics.requests === 0) return '';
+    return `<p class="muted">${points.length === 0 ? 'no time series was recorded for this case' : 'the case was over within one interval: no chart over time'}</p>`;
+  }
+  const latency = points.some((p) => p.p50Ms !== null)
+    ? `<div class="chart" id="latency-${index}"></div>`
+    : '<p class="muted chart">no latency over time: the progress snapshots carried no histograms</p>';
+  return `<div class="charts"><div class="chart" id="throughput-${index}"></div>${latency}</div>`;
 }
 
 function shardsAndErrors(c: CaseReport): string {

@@ -37,7 +37,7 @@ const StampedeCharts = (() => {
       scales: { x: { time: Boolean(time) } },
       axes: [{ label: time ? undefined : 'seconds from start' }, { label: yLabel, size: 64 }],
       series: [
-        {},
+        { label: time ? 'time' : 'seconds' },
         ...series.map((s, i) => ({
           label: s.label,
           stroke: s.color || COLORS[i % COLORS.length],
@@ -53,25 +53,30 @@ const StampedeCharts = (() => {
     return chart;
   }
 
-  /** Throughput and latency charts of one case from points {t (s), ops, errors, p50, p90, p99}. */
+  /**
+   * Throughput and (when `latencyEl` is given) latency charts of one case, from points
+   * {t (s), ops, errors, p50, p90, p99}.
+   */
   function caseCharts(throughputEl, latencyEl, time) {
     const throughput = lineChart(throughputEl, {
       title: 'Throughput',
       time,
       yLabel: 'operations / s',
-      series: [{ label: 'ok + failed / s' }, { label: 'errors / s', color: BLOCK_COLOR }],
+      series: [{ label: 'operations / s' }, { label: 'failed / s', color: BLOCK_COLOR }],
     });
-    const latency = lineChart(latencyEl, {
-      title: 'Latency percentiles',
-      time,
-      yLabel: 'ms',
-      series: [{ label: 'p50' }, { label: 'p90', color: '#9a6700' }, { label: 'p99', color: BLOCK_COLOR }],
-    });
+    const latency =
+      latencyEl &&
+      lineChart(latencyEl, {
+        title: 'Latency percentiles',
+        time,
+        yLabel: 'ms',
+        series: [{ label: 'p50' }, { label: 'p90', color: '#9a6700' }, { label: 'p99', color: BLOCK_COLOR }],
+      });
     return {
       set(points) {
         const xs = points.map((p) => p.t);
         throughput.setData([xs, points.map((p) => p.ops), points.map((p) => p.errors)]);
-        latency.setData([xs, points.map((p) => p.p50), points.map((p) => p.p90), points.map((p) => p.p99)]);
+        latency?.setData([xs, points.map((p) => p.p50), points.map((p) => p.p90), points.map((p) => p.p99)]);
       },
     };
   }

@@ -10,7 +10,7 @@
     const series = c.timeSeries;
     const throughputEl = document.getElementById(`throughput-${i}`);
     const latencyEl = document.getElementById(`latency-${i}`);
-    if (series && throughputEl && latencyEl) {
+    if (series && throughputEl) {
       const perSecond = 1000 / series.intervalMs;
       StampedeCharts.caseCharts(throughputEl, latencyEl, false).set(
         series.points.map((p) => ({
