@@ -80,6 +80,10 @@ async function openDashboard(flags: LiveFlags): Promise<Dashboard> {
   }
 }
 
+/** A terminal that reports no size (a bare pseudo-terminal) cannot hold a live area: log-update would draw nothing. */
+const isDrawableTerminal = (stream: NodeJS.WriteStream) =>
+  stream.isTTY === true && stream.rows > 0 && stream.columns > 0;
+
 export async function openLive(
   flags: LiveFlags,
   run: { mode: string; target?: string; cases: readonly SelectedCase[] },
@@ -89,7 +93,7 @@ export async function openLive(
     ? 'json'
     : flags.quiet
       ? 'quiet'
-      : process.stderr.isTTY
+      : isDrawableTerminal(process.stderr)
         ? 'tty'
         : 'plain';
   const terminal = new TerminalView(mode);

@@ -187,7 +187,7 @@ export class LiveState {
         if (a.thermal[i - 1]?.atMs === sample.atMs) a.thermal[i - 1] = sample;
         else a.thermal.splice(i, 0, sample);
         a.thermal = LiveState.bound(a.thermal, LiveState.MAX_THERMAL);
-        if (i >= a.thermal.length - 1) a.temperatureC = event.temperatureC;
+        a.temperatureC = a.thermal[a.thermal.length - 1].temperatureC;
         return;
       }
       case 'error': {

@@ -148,7 +148,7 @@
     $('elapsed').textContent = `${s.startedAtMs ? Math.round((end - s.startedAtMs) / 1000) : 0} s`;
     $('case-count').textContent = `${done} / ${cases.length}`;
     $('run-line').textContent =
-      `run ${s.runId ?? '(not assigned yet)'} · ${s.mode || '…'} · target ${s.target ?? 'default'}`;
+      `run ${s.runId ?? '(not assigned yet)'} · ${s.mode || '…'} · target ${s.target ?? 'the bundled reference target'}`;
     const status = s.finished ? s.finished.status : connected ? 'running' : 'disconnected';
     $('status').className =
       `badge v-${s.finished ? (s.finished.exitCode === 0 ? 'passed' : 'failed') : connected ? 'running' : 'missing'}`;
