@@ -107,12 +107,13 @@ async function finish(
   live: LiveSession,
   interrupted: Promise<void>,
 ): Promise<never> {
-  await live.finish(outcome.report, interrupted);
+  live.finished(outcome.report);
   if (flags.exportJson) process.stdout.write(JSON.stringify(outcome.report, null, 2) + '\n');
   else live.summary(summary);
   const w = outcome.written;
   log(`reports: ${[w.text, w.json, w.html, w.junit, w.saved].filter(Boolean).join('\n         ')}`);
   for (const f of w.failed) log(`report ${f.format} not written: ${f.message}`);
+  await live.close(interrupted);
   process.exit(outcome.exitCode);
 }
 

@@ -55,8 +55,10 @@ export interface LiveSession {
   onProgress(run: CaseRun): void;
   /** The human summary: stdout, or stderr when stdout carries the JSON progress. */
   summary(text: string): void;
-  /** Publishes the final state, holds a kept dashboard until `interrupted`, closes the views. */
-  finish(report: RunReport, interrupted: Promise<void>): Promise<void>;
+  /** Publishes the final state. */
+  finished(report: RunReport): void;
+  /** Holds a kept dashboard until `interrupted`, then closes the views. */
+  close(interrupted: Promise<void>): Promise<void>;
 }
 
 function checkCombination(flags: LiveFlags): void {
@@ -110,8 +112,12 @@ export async function openLive(
     log: (line) => terminal.log(line),
     onProgress: (caseRun) => events.tick(caseRun),
     summary: (text) => void (mode === 'json' ? process.stderr : process.stdout).write(text),
-    async finish(report, interrupted) {
+    finished(report) {
       events.finished(report);
+      // The terminal's live area ends here, so the summary prints below its final frame.
+      terminal.close();
+    },
+    async close(interrupted) {
       if (dashboard) {
         if (flags.dashboardKeep) process.stderr.write(`dashboard stays at ${dashboard.url} until Ctrl-C\n`);
         await dashboard.finished(interrupted);

@@ -69,6 +69,8 @@ export interface ProgressEvent {
   rps: number;
   /** From the merged histogram; null while only the agents' running counts are known. */
   p99Ms: number | null;
+  /** The case's shards: how many there are, how many run now and how many are done. */
+  shards: { total: number; running: number; done: number };
   perAgent?: { agentId: string; requests: number; errors: number }[];
 }
 

@@ -11,7 +11,7 @@ import type { CaseReport, RunReport } from '../report/types.js';
 import type { SelectedCase } from '../runExecution.js';
 import { isSettled, type CaseRun, type ShardRecord } from '../runState.js';
 import { judgeCase } from '../verdicts.js';
-import type { LiveAgentState, LiveCase, LiveCaseState, LiveView } from './events.js';
+import type { LiveAgentFacts, LiveAgentState, LiveCase, LiveCaseState, LiveView } from './events.js';
 
 export function liveCases(cases: readonly SelectedCase[]): LiveCase[] {
   return cases.map(({ definition, settings }) => ({
@@ -44,9 +44,15 @@ export class RunEvents {
     private readonly now: () => number = Date.now,
   ) {}
 
-  started(info: { runId: string | null; mode: string; target?: string; cases: LiveCase[] }): void {
+  started(info: {
+    runId: string | null;
+    mode: string;
+    target?: string;
+    cases: LiveCase[];
+    agents?: LiveAgentFacts[];
+  }): void {
     for (const c of info.cases) this.caseStates.set(c.caseId, 'pending');
-    this.view.publish({ kind: 'run-started', atMs: this.now(), agents: [], ...info });
+    this.view.publish({ kind: 'run-started', atMs: this.now(), ...info, agents: info.agents ?? [] });
   }
 
   private caseState(id: string, state: LiveCaseState, note?: string): void {
@@ -113,8 +119,18 @@ export class RunEvents {
       elapsedMs: Math.max(0, atMs - startedAt),
       requests,
       errors: agents.reduce((n, a) => n + a.errors, 0),
-      rps: seconds > 0 ? Math.round(((requests - previous.requests) / seconds) * 10) / 10 : 0,
+      // Settled, the merged rate is exact; a last delta would include operations progress had not yet shown.
+      rps: judged
+        ? judged.metrics.requestsPerSec
+        : seconds > 0
+          ? Math.round(((requests - previous.requests) / seconds) * 10) / 10
+          : 0,
       p99Ms: judged && judged.metrics.latency.count > 0 ? judged.metrics.latency.p99Ms : null,
+      shards: {
+        total: run.shards.length,
+        running: run.shards.filter((s) => s.state === 'running').length,
+        done: run.shards.filter((s) => s.state === 'done').length,
+      },
       perAgent: agents,
     });
   }

@@ -2,7 +2,8 @@
  * The run as the terminal shows it. On a TTY: a live area (log-update) with each case's state, a
  * progress bar for the running one, its rate, errors and p99, and each agent's state, redrawn at
  * most a few times a second, with the run's log lines printed above it. Not a TTY: one plain line
- * per state change and at most one progress line per case every 5 s. `quiet`: nothing until the
+ * per state change, and a progress line per case when its shards change or it first counts
+ * operations, otherwise at most one every 5 s. `quiet`: nothing until the
  * summary. `json`: every event as one JSON line on stdout (docs/live-progress.md).
  */
 import { createLogUpdate } from 'log-update';
@@ -71,9 +72,10 @@ export interface TerminalStreams {
 
 export class TerminalView implements LiveView {
   readonly live = new LiveState();
-  private readonly lastPlainProgress = new Map<string, number>();
+  private readonly lastPlainProgress = new Map<string, { atMs: number; shards: string; requests: number }>();
   private readonly update?: ReturnType<typeof createLogUpdate>;
   private redraw?: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     readonly mode: TerminalMode,
@@ -88,15 +90,16 @@ export class TerminalView implements LiveView {
     this.live.apply(event);
     if (this.mode === 'json') this.streams.out.write(`${JSON.stringify(event)}\n`);
     else if (line) this.streams.err.write(`${line}\n`);
-    else if (this.mode === 'tty') this.scheduleRedraw();
+    else if (this.mode === 'tty' && !this.closed) this.scheduleRedraw();
   }
 
   /** A log line of the run: above the live area on a TTY, dropped when quiet. */
   log(line: string): void {
     if (this.mode === 'quiet') return;
-    this.update?.clear();
+    const live = this.update && !this.closed;
+    if (live) this.update!.clear();
     this.streams.err.write(`${line}\n`);
-    if (this.update) this.draw();
+    if (live) this.draw();
   }
 
   private scheduleRedraw(): void {
@@ -122,9 +125,13 @@ export class TerminalView implements LiveView {
           : `case ${e.caseId}: ${e.state}${e.note ? ` — ${e.note}` : ''}`;
       case 'progress': {
         const last = this.lastPlainProgress.get(e.caseId);
-        if (last !== undefined && e.atMs - last < PLAIN_PROGRESS_EVERY_MS) return undefined;
-        this.lastPlainProgress.set(e.caseId, e.atMs);
-        return `  … ${e.caseId}: ${e.requests} ops, ${e.errors} errors, ${figure(e.rps)} ops/s, p99 ${figure(e.p99Ms, 2)} ms, ${(e.elapsedMs / 1000).toFixed(0)} s`;
+        const shards = `${e.shards.done}/${e.shards.total} shards done, ${e.shards.running} running`;
+        // A change in the shards, or the first operations, is a state change; otherwise every 5 s.
+        const changed = !last || last.shards !== shards || (last.requests === 0 && e.requests > 0);
+        if (!changed && e.atMs - last.atMs < PLAIN_PROGRESS_EVERY_MS) return undefined;
+        this.lastPlainProgress.set(e.caseId, { atMs: e.atMs, shards, requests: e.requests });
+        const ok = e.requests > 0 ? ` ${(((e.requests - e.errors) / e.requests) * 100).toFixed(1)}% ok` : '';
+        return `  … ${e.caseId}: ${shards}, ${e.requests} ops${ok}, ${figure(e.rps)} ops/s, p99 ${figure(e.p99Ms, 2)} ms, ${(e.elapsedMs / 1000).toFixed(0)} s`;
       }
       case 'agent-state':
         return s.agents[e.agentId]?.state === e.state ? undefined : `agent ${e.agentId}: ${e.state}`;
@@ -140,8 +147,11 @@ export class TerminalView implements LiveView {
     }
   }
 
+  /** Draws the final frame and leaves it in place; later calls do nothing. */
   close(): void {
     clearTimeout(this.redraw);
+    if (this.closed) return;
+    this.closed = true;
     if (this.update) {
       this.draw();
       this.update.done();

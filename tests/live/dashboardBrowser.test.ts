@@ -6,7 +6,7 @@
  * socket even with the token, and after Ctrl-C the page must show the final state.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -138,6 +138,18 @@ test('live dashboard of a real thermal run: numbers move, blocks and limits draw
       seen.problems.filter((p) => !/WebSocket|ERR_CONNECTION_REFUSED/.test(p)),
       [],
     );
+
+    // The HTML report the interrupted run wrote draws the same blocks from the shard's result.
+    const html = readdirSync(dir).find((f) => f.endsWith('.html'))!;
+    await page.goto(`file://${path.join(dir, html)}`);
+    const thermal = page.locator('[id^="thermal-"]').first();
+    await thermal.locator('canvas').first().waitFor({ timeout: 15_000 });
+    assert.ok(Number(await thermal.getAttribute('data-blocked')) >= 1);
+    assert.equal(await thermal.getAttribute('data-limits'), '82/75');
+    if (process.env.STAMPEDE_SCREENSHOTS)
+      await thermal.locator('xpath=..').screenshot({
+        path: path.join(process.env.STAMPEDE_SCREENSHOTS, 'report-html-thermal.png'),
+      });
   } finally {
     await browser.close();
     await run.stop('SIGKILL');

@@ -1,7 +1,8 @@
 /**
  * The terminal modes as a user meets them, on real `coordinator run --suite edges` runs: --quiet
  * prints only the summary, a terminal (a pseudo-terminal from util-linux `script`) gets the live
- * area, and wrong live-view flags are usage errors (exit 2) before anything starts.
+ * area, --dashboard-keep holds the dashboard until Ctrl-C, and wrong live-view flags are usage
+ * errors (exit 2) before anything starts.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { COORDINATOR_CLI, runCoordinator } from '../helpers/processes.js';
+import { COORDINATOR_CLI, runCoordinator, startProcess } from '../helpers/processes.js';
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), 'stampede-terminal-'));
 const NO_SCRIPT = spawnSync('script', ['--version']).status === 0 ? false : 'no util-linux script command';
@@ -78,5 +79,30 @@ test('live-view flags that cannot work are usage errors, before anything starts'
     assert.doesNotMatch(r.output, /starting the embedded cluster/);
   } finally {
     taken.close();
+  }
+});
+
+test('--dashboard-keep: the page stays up after the run until Ctrl-C, and the run keeps its exit code', async () => {
+  const run = startProcess(COORDINATOR_CLI, [
+    'run',
+    '--suite',
+    'edges',
+    '--dashboard',
+    '--dashboard-keep',
+    '--reports-dir',
+    tmp(),
+  ]);
+  try {
+    await run.waitFor(/dashboard stays at http:\/\/\S+ until Ctrl-C/, 120_000);
+    const url = /dashboard: (http:\/\/\S+)/.exec(run.output())![1];
+    assert.match(run.output(), /3 passed/, 'the run is over');
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(run.child.exitCode, null, 'still serving');
+    assert.equal((await fetch(url)).status, 200);
+    run.child.kill('SIGINT');
+    assert.equal(await run.exited, 0, run.output());
+    await assert.rejects(fetch(url), 'the dashboard is gone with the process');
+  } finally {
+    await run.stop('SIGKILL');
   }
 });

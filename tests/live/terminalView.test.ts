@@ -41,10 +41,12 @@ function sequence(): LiveEvent[] {
       atMs: T0 + s * 1000,
       caseId: CASE,
       elapsedMs: s * 1000,
-      requests: (s + 1) * 50,
-      errors: s,
+      requests: s === 0 ? 0 : s * 50,
+      errors: s === 0 ? 0 : s,
       rps: 50,
       p99Ms: null,
+      // The second shard is done from 7 s on.
+      shards: { total: 2, running: s < 7 ? 2 : 1, done: s < 7 ? 0 : 1 },
     });
   for (const [i, c, blocked] of [
     [0, 80, false],
@@ -105,8 +107,10 @@ test('plain: one line per state change, progress at most once per case per 5 s',
     'live: 1 test case(s)',
     `case ${CASE}: running`,
     'agent local-1: running',
-    `  … ${CASE}: 50 ops, 0 errors, 50 ops/s, p99 — ms, 0 s`,
-    `  … ${CASE}: 300 ops, 5 errors, 50 ops/s, p99 — ms, 5 s`,
+    `  … ${CASE}: 0/2 shards done, 2 running, 0 ops, 50 ops/s, p99 — ms, 0 s`,
+    `  … ${CASE}: 0/2 shards done, 2 running, 50 ops 98.0% ok, 50 ops/s, p99 — ms, 1 s`,
+    `  … ${CASE}: 0/2 shards done, 2 running, 300 ops 98.0% ok, 50 ops/s, p99 — ms, 6 s`,
+    `  … ${CASE}: 1/2 shards done, 1 running, 350 ops 98.0% ok, 50 ops/s, p99 — ms, 7 s`,
     'thermal local-1: 86 °C, blocked (block ≥ 82, resume ≤ 75 °C)',
     'thermal local-1: 74 °C, resumed (block ≥ 82, resume ≤ 75 °C)',
     `error in ${CASE}: ECONNRESET ×3`,
@@ -143,7 +147,7 @@ test('tty: a frame with the running case, its bar and figures, and the agents; l
   assert.ok(text.includes('▶ a log line of the run\n'));
   assert.match(
     text,
-    new RegExp(`RUN  ${CASE.replace('.', '\\.')}  \\[█{10}░{10}\\]  50%  500 ops · 50 ops/s · 9 err`),
+    new RegExp(`RUN  ${CASE.replace('.', '\\.')}  \\[█{9}░{11}\\]  45%  450 ops · 50 ops/s · 9 err`),
   );
   assert.match(text, /agents: local-1 running 74 °C/);
   assert.match(text, /last error: edges\.resource_exhaustion ECONNRESET ×3/);
@@ -171,6 +175,7 @@ test('LiveState keeps series bounded and in time order, errors once per key with
       errors: 0,
       rps: 1,
       p99Ms: null,
+      shards: { total: 1, running: 1, done: 0 },
     });
   const points = live.state.cases[CASE].points;
   assert.ok(points.length <= LiveState.MAX_POINTS, `${points.length} points`);
