@@ -8,7 +8,7 @@
  * A new client gets the current state as one snapshot, then every event as it happens.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import os from 'node:os';
 import type { Duplex } from 'node:stream';
@@ -76,62 +76,60 @@ function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   socket.destroy();
 }
 
-export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
-  const host = options.host ?? '127.0.0.1';
-  const token = randomBytes(24).toString('base64url');
-  const tokenBytes = Buffer.from(token);
-  const state = new LiveState();
-  const wss = new WebSocketServer({
-    noServer: true,
-    maxPayload: MAX_CLIENT_FRAME_BYTES,
-    perMessageDeflate: false,
-  });
+/** Who may in: the run's token, and a Host (or a browser's Origin) naming this dashboard. */
+interface Guard {
+  token(given: string | null): boolean;
+  /** Set once the port is known; until then nothing is allowed. */
+  host: (value: string | undefined) => boolean;
+}
+
+const HEADERS = {
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+  // The URL carries the token: never send it on as a Referer.
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "frame-ancestors 'none'",
+};
+
+function servePage(guard: Guard, req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? '/', 'http://dashboard');
+  const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
+    res.writeHead(status, { 'Content-Type': type, ...HEADERS });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+  if (!guard.host(req.headers.host)) send(403, 'unexpected Host\n');
+  else if (req.method !== 'GET' && req.method !== 'HEAD') send(405, 'read-only\n');
+  else if (url.pathname !== '/') send(404, 'not found\n');
+  else if (!guard.token(url.searchParams.get('token'))) send(401, 'token required\n');
+  else send(200, dashboardPage(), 'text/html; charset=utf-8');
+}
+
+function originHost(origin: string): string | undefined {
+  try {
+    const o = new URL(origin);
+    return o.protocol === 'http:' || o.protocol === 'https:' ? o.host : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why an upgrade request is refused, as [status, reason], or undefined to accept it. */
+function upgradeRefusal(guard: Guard, req: IncomingMessage, clients: number): [number, string] | undefined {
+  const url = new URL(req.url ?? '/', 'http://dashboard');
+  if (!guard.host(req.headers.host)) return [403, 'Forbidden'];
+  // Browsers always send Origin on a WebSocket; a script without one cannot ride a user's session.
+  const origin = req.headers.origin;
+  if (origin !== undefined && !guard.host(originHost(origin))) return [403, 'Forbidden'];
+  if (url.pathname !== '/ws') return [404, 'Not Found'];
+  if (!guard.token(url.searchParams.get('token'))) return [401, 'Unauthorized'];
+  if (clients >= MAX_CLIENTS) return [503, 'Service Unavailable'];
+  return undefined;
+}
+
+/** New clients get the snapshot; clients that stop answering pings are dropped. Returns the pinger. */
+function acceptClients(wss: WebSocketServer, state: LiveState): NodeJS.Timeout {
   const alive = new WeakSet<WebSocket>();
-  let hostAllowed: (value: string | undefined) => boolean = () => false;
-
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://dashboard');
-    const send = (status: number, body: string, type = 'text/plain; charset=utf-8') => {
-      res.writeHead(status, {
-        'Content-Type': type,
-        'Cache-Control': 'no-store',
-        'X-Content-Type-Options': 'nosniff',
-        'Referrer-Policy': 'no-referrer',
-        'X-Frame-Options': 'DENY',
-        'Content-Security-Policy': "frame-ancestors 'none'",
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
-    };
-    if (!hostAllowed(req.headers.host)) return send(403, 'unexpected Host\n');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return send(405, 'read-only\n');
-    if (url.pathname !== '/') return send(404, 'not found\n');
-    if (!sameToken(url.searchParams.get('token'), tokenBytes)) return send(401, 'token required\n');
-    send(200, dashboardPage(), 'text/html; charset=utf-8');
-  });
-
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://dashboard');
-    if (!hostAllowed(req.headers.host)) return refuseUpgrade(socket, 403, 'Forbidden');
-    const origin = req.headers.origin;
-    // Browsers always send Origin on a WebSocket; a script without one cannot ride a user's session.
-    if (origin !== undefined) {
-      let originHost: string | undefined;
-      try {
-        const o = new URL(origin);
-        originHost = o.protocol === 'http:' || o.protocol === 'https:' ? o.host : undefined;
-      } catch {
-        originHost = undefined;
-      }
-      if (!hostAllowed(originHost)) return refuseUpgrade(socket, 403, 'Forbidden');
-    }
-    if (url.pathname !== '/ws') return refuseUpgrade(socket, 404, 'Not Found');
-    if (!sameToken(url.searchParams.get('token'), tokenBytes))
-      return refuseUpgrade(socket, 401, 'Unauthorized');
-    if (wss.clients.size >= MAX_CLIENTS) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws));
-  });
-
   wss.on('connection', (ws: WebSocket) => {
     alive.add(ws);
     ws.on('pong', () => alive.add(ws));
@@ -140,7 +138,6 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     ws.on('error', () => ws.terminate());
     ws.send(JSON.stringify({ kind: 'snapshot', state: state.state }));
   });
-
   const pinger = setInterval(() => {
     for (const ws of wss.clients) {
       if (!alive.has(ws)) ws.terminate();
@@ -151,26 +148,62 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     }
   }, PING_EVERY_MS);
   pinger.unref();
+  return pinger;
+}
 
+function broadcast(wss: WebSocketServer, event: LiveEvent): void {
+  const data = JSON.stringify(event);
+  for (const ws of wss.clients) {
+    if (ws.readyState !== WebSocket.OPEN) continue;
+    if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.terminate();
+    else ws.send(data);
+  }
+}
+
+async function closeAll(wss: WebSocketServer, server: Server): Promise<void> {
+  for (const ws of wss.clients) ws.close(1001, 'the run is over');
+  const until = Date.now() + 500;
+  while (wss.clients.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
+  for (const ws of wss.clients) ws.terminate();
+  wss.close();
+  await new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startDashboard(options: DashboardOptions = {}): Promise<Dashboard> {
+  const host = options.host ?? '127.0.0.1';
+  const token = randomBytes(24).toString('base64url');
+  const tokenBytes = Buffer.from(token);
+  const guard: Guard = { token: (given) => sameToken(given, tokenBytes), host: () => false };
+  const state = new LiveState();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_CLIENT_FRAME_BYTES,
+    perMessageDeflate: false,
+  });
+  const server = createServer((req, res) => servePage(guard, req, res));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const refusal = upgradeRefusal(guard, req, wss.clients.size);
+    if (refusal) return refuseUpgrade(socket, ...refusal);
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws));
+  });
+  const pinger = acceptClients(wss, state);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
-  hostAllowed = hostChecker(host, port);
+  guard.host = hostChecker(host, port);
   const urlHost = isWildcard(host) ? '127.0.0.1' : hostPart(host);
-
   return {
     url: `http://${urlHost}:${port}/?token=${token}`,
     port,
     publish(event: LiveEvent) {
       state.apply(event);
-      const data = JSON.stringify(event);
-      for (const ws of wss.clients) {
-        if (ws.readyState !== WebSocket.OPEN) continue;
-        if (ws.bufferedAmount > MAX_BUFFERED_BYTES) ws.terminate();
-        else ws.send(data);
-      }
+      broadcast(wss, event);
     },
     async finished(interrupted: Promise<void>) {
       if (options.keep) return interrupted;
@@ -180,15 +213,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     },
     async close() {
       clearInterval(pinger);
-      for (const ws of wss.clients) ws.close(1001, 'the run is over');
-      const until = Date.now() + 500;
-      while (wss.clients.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 25));
-      for (const ws of wss.clients) ws.terminate();
-      wss.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeAll(wss, server);
     },
   };
 }

@@ -5,7 +5,16 @@
  * one reducer. Hence the rule for this file: the class may use only its own members and the
  * language's built-ins, no imported values. All series are bounded.
  */
-import type { LiveAgentFacts, LiveAgentState, LiveCase, LiveCaseState, LiveEvent } from './events.js';
+import type {
+  LiveAgentFacts,
+  LiveAgentState,
+  LiveCase,
+  LiveCaseState,
+  LiveEvent,
+  ProgressEvent,
+  RunStartedEvent,
+  ThermalEvent,
+} from './events.js';
 
 export interface CasePoint {
   atMs: number;
@@ -127,28 +136,57 @@ export class LiveState {
     }
   }
 
+  private runStarted(event: RunStartedEvent): void {
+    const s = this.state;
+    [s.runId, s.mode, s.target, s.startedAtMs] = [
+      event.runId ?? s.runId,
+      event.mode,
+      event.target,
+      event.atMs,
+    ];
+    for (const info of event.cases.slice(0, LiveState.MAX_CASES)) {
+      const old = s.cases[info.caseId];
+      if (old) Object.assign(old, info);
+      else this.newCase(info);
+    }
+    for (const facts of event.agents) {
+      const a = this.agentOf(facts.agentId);
+      if (a) this.facts(a, facts);
+    }
+  }
+
+  private progress(event: ProgressEvent): void {
+    const c = this.caseOf(event.caseId);
+    if (!c) return;
+    const { atMs, requests, errors, rps, p99Ms } = event;
+    [c.elapsedMs, c.requests, c.errors, c.rps] = [event.elapsedMs, requests, errors, rps];
+    if (p99Ms !== null) c.p99Ms = p99Ms;
+    if (event.perAgent) c.perAgent = event.perAgent;
+    c.points.push({ atMs, requests, errors, rps, p99Ms });
+    c.points = LiveState.bound(c.points, LiveState.MAX_POINTS);
+  }
+
+  private thermal(event: ThermalEvent): void {
+    const a = this.agentOf(event.agentId);
+    if (!a) return;
+    if (event.limits) a.limits = event.limits;
+    const sample = { atMs: event.atMs, temperatureC: event.temperatureC, blocked: event.blocked };
+    // Samples can arrive late (from a shard's result), so they are kept in time order.
+    let i = a.thermal.length;
+    while (i > 0 && a.thermal[i - 1].atMs > sample.atMs) i -= 1;
+    if (a.thermal[i - 1]?.atMs === sample.atMs) a.thermal[i - 1] = sample;
+    else a.thermal.splice(i, 0, sample);
+    a.thermal = LiveState.bound(a.thermal, LiveState.MAX_THERMAL);
+    a.temperatureC = a.thermal[a.thermal.length - 1].temperatureC;
+  }
+
   apply(event: LiveEvent): void {
     const s = this.state;
     s.lastAtMs = Math.max(s.lastAtMs ?? 0, event.atMs);
     switch (event.kind) {
-      case 'run-started': {
-        [s.runId, s.mode, s.target, s.startedAtMs] = [
-          event.runId ?? s.runId,
-          event.mode,
-          event.target,
-          event.atMs,
-        ];
-        for (const info of event.cases.slice(0, LiveState.MAX_CASES)) {
-          const old = s.cases[info.caseId];
-          if (old) Object.assign(old, info);
-          else this.newCase(info);
-        }
-        for (const facts of event.agents) {
-          const a = this.agentOf(facts.agentId);
-          if (a) this.facts(a, facts);
-        }
+      case 'run-started':
+        this.runStarted(event);
         return;
-      }
       case 'case-state': {
         const c = this.caseOf(event.caseId);
         if (!c) return;
@@ -156,18 +194,9 @@ export class LiveState {
         if (event.state === 'running') c.startedAtMs ??= event.atMs;
         return;
       }
-      case 'progress': {
-        const c = this.caseOf(event.caseId);
-        if (!c) return;
-        c.elapsedMs = event.elapsedMs;
-        [c.requests, c.errors, c.rps] = [event.requests, event.errors, event.rps];
-        if (event.p99Ms !== null) c.p99Ms = event.p99Ms;
-        if (event.perAgent) c.perAgent = event.perAgent;
-        const { atMs, requests, errors, rps, p99Ms } = event;
-        c.points.push({ atMs, requests, errors, rps, p99Ms });
-        c.points = LiveState.bound(c.points, LiveState.MAX_POINTS);
+      case 'progress':
+        this.progress(event);
         return;
-      }
       case 'agent-state': {
         const a = this.agentOf(event.agentId);
         if (!a) return;
@@ -176,20 +205,9 @@ export class LiveState {
         if (event.temperatureC !== undefined) a.temperatureC = event.temperatureC;
         return;
       }
-      case 'thermal': {
-        const a = this.agentOf(event.agentId);
-        if (!a) return;
-        if (event.limits) a.limits = event.limits;
-        const sample = { atMs: event.atMs, temperatureC: event.temperatureC, blocked: event.blocked };
-        // Samples can arrive late (from a shard's result), so they are kept in time order.
-        let i = a.thermal.length;
-        while (i > 0 && a.thermal[i - 1].atMs > sample.atMs) i -= 1;
-        if (a.thermal[i - 1]?.atMs === sample.atMs) a.thermal[i - 1] = sample;
-        else a.thermal.splice(i, 0, sample);
-        a.thermal = LiveState.bound(a.thermal, LiveState.MAX_THERMAL);
-        a.temperatureC = a.thermal[a.thermal.length - 1].temperatureC;
+      case 'thermal':
+        this.thermal(event);
         return;
-      }
       case 'error': {
         const { atMs, caseId, key, count } = event;
         s.errors = s.errors.filter((e) => e.caseId !== caseId || e.key !== key);
