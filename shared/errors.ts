@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   'E_NO_SENSOR',
   'E_PROTOCOL',
   'E_TARGET_START',
+  'E_REPORT_INPUT',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 

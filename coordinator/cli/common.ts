@@ -10,7 +10,7 @@ import { loadConfig, type StressConfig } from '../../shared/config/config.js';
 import { EXIT } from '../../shared/errors.js';
 import type { RunOutcome, RunRequest } from '../run/request.js';
 import { envTimeoutSec } from './env.js';
-import { progressLine } from './progressLine.js';
+import { addLiveOptions, type LiveFlags, type LiveSession } from './liveOptions.js';
 
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -35,7 +35,7 @@ function interruption(): Promise<void> {
   });
 }
 
-export interface CommonFlags {
+export interface CommonFlags extends LiveFlags {
   nats?: string;
   agents?: number;
   config?: string[];
@@ -49,7 +49,7 @@ export interface CommonFlags {
 }
 
 export function addCommonOptions(command: Command): Command {
-  return command
+  return addLiveOptions(command)
     .option('--nats <url>', 'NATS server of a running cluster (default: start the embedded cluster)')
     .option(
       '--agents <n>',
@@ -87,6 +87,7 @@ export function loadRunConfig(flags: CommonFlags): StressConfig {
 
 export function baseRequest(
   flags: CommonFlags,
+  live: LiveSession,
 ): Omit<RunRequest, 'mode' | 'suites' | 'skippedSuites' | 'cases' | 'requireThermal' | 'config' | 'target'> {
   if (flags.nats) checkNatsUrl(flags.nats);
   return {
@@ -96,17 +97,25 @@ export function baseRequest(
     reportsDir: path.resolve(flags.reportsDir),
     saveReport: flags.saveReport,
     debug: flags.debug,
-    log,
-    onProgress: (run) => log(progressLine(run)),
+    log: live.log,
+    onProgress: live.onProgress,
     interrupted: interruption(),
   };
 }
 
-export function finish(outcome: RunOutcome, flags: CommonFlags, summary: string): never {
-  if (flags.exportJson) process.stdout.write(JSON.stringify(outcome.report, null, 2) + '\n');
-  else process.stdout.write(summary);
-  log(
-    `reports: ${outcome.written.text}\n         ${outcome.written.json}${outcome.written.saved ? `\n         ${outcome.written.saved}` : ''}`,
-  );
+export async function finish(
+  outcome: RunOutcome,
+  flags: CommonFlags,
+  summary: string,
+  live: LiveSession,
+  interrupted: Promise<void>,
+): Promise<never> {
+  live.finished(outcome.report);
+  if (flags.exportJson) process.stdout.write(`${JSON.stringify(outcome.report, null, 2)}\n`);
+  else live.summary(summary);
+  const w = outcome.written;
+  log(`reports: ${[w.text, w.json, w.html, w.junit, w.saved].filter(Boolean).join('\n         ')}`);
+  for (const f of w.failed) log(`report ${f.format} not written: ${f.message}`);
+  await live.close(interrupted);
   process.exit(outcome.exitCode);
 }

@@ -8,6 +8,7 @@ import { executeRun } from '../run/executeRun.js';
 import type { SelectedCase } from '../run/request.js';
 import { addCommonOptions, baseRequest, finish, loadRunConfig, type CommonFlags } from './common.js';
 import { envConcurrency } from './env.js';
+import { openLive } from './liveOptions.js';
 
 interface LoadFlags extends CommonFlags {
   url: string;
@@ -48,17 +49,20 @@ function loadCase(flags: LoadFlags, url: URL): SelectedCase {
 
 async function runLoad(flags: LoadFlags): Promise<void> {
   const url = new URL(flags.url);
+  const cases = [loadCase(flags, url)];
+  const live = await openLive(flags, { mode: 'load', target: url.origin, cases });
+  const request = baseRequest(flags, live);
   const outcome = await executeRun({
-    ...baseRequest(flags),
+    ...request,
     mode: 'load',
     suites: [ADHOC_LOAD_CASE.suite],
     skippedSuites: [],
-    cases: [loadCase(flags, url)],
+    cases,
     requireThermal: false,
     config: loadRunConfig(flags),
     target: url.origin,
   });
-  finish(outcome, flags, renderLoadSummary(outcome.report));
+  await finish(outcome, flags, renderLoadSummary(outcome.report), live, request.interrupted);
 }
 
 /** The flags are declared in one chain so `--help` lists them in this order. */

@@ -1,12 +1,15 @@
 /**
- * The coordinator CLI: `run` (stress suites), `load` (ad-hoc distributed HTTP load) and `agents`
- * (the live roster). Exit codes are the table in shared/errors.ts (0 all thresholds held, 1 some
+ * The coordinator CLI: `run` (stress suites), `load` (ad-hoc distributed HTTP load), `agents`
+ * (the live roster), `init`/`validate` (custom case files), `report` (re-render a saved JSON
+ * report) and `compare` (two saved reports). Exit codes are the table in shared/errors.ts (0 all thresholds held, 1 some
  * failed, 2 usage or config error, 3 the cluster failed, 4 internal error, 130 interrupted).
  */
 import { Command } from 'commander';
 import { runCli } from '../../shared/cli/main.js';
 import { registerAgentsCommand } from './agentsCommand.js';
+import { registerCompareCommand } from './compareCommand.js';
 import { addInitCommand } from './initCommand.js';
+import { registerReportCommand } from './reportCommand.js';
 import { addValidateCommand } from './validateCommand.js';
 import { registerLoadCommand } from './loadCommand.js';
 import { registerRunCommand } from './runCommand.js';
@@ -23,5 +26,7 @@ registerLoadCommand(program);
 registerAgentsCommand(program);
 addInitCommand(program);
 addValidateCommand(program);
+registerReportCommand(program);
+registerCompareCommand(program);
 
 await runCli(program, 'coordinator');

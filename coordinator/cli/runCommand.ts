@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { httpUrl, collect } from '../../shared/cli/flags.js';
 import { applyRunTls } from '../../shared/custom/transport.js';
 import { executeRun } from '../run/executeRun.js';
-import { addCommonOptions, baseRequest, finish, loadRunConfig, log, type CommonFlags } from './common.js';
+import { addCommonOptions, baseRequest, finish, loadRunConfig, type CommonFlags } from './common.js';
+import { openLive } from './liveOptions.js';
 import { applyEnvOverrides } from './envOverrides.js';
 import { resolveSelection, selectedCases } from './selection.js';
 
@@ -38,24 +39,29 @@ export function registerRunCommand(program: Command): void {
       const config = loadRunConfig(flags);
       const selection = resolveSelection(flags, config.custom);
       applyEnvOverrides(config);
-      log(
+      const cases = applyRunTls(selectedCases(selection, config), flags);
+      const live = await openLive(flags, { mode: selection.mode, target: flags.target, cases });
+      live.log(
         `suites: ${selection.suites.join(', ')}${selection.skipped.map((s) => `; skipping ${s.suite} (${s.reason})`).join('')}`,
       );
+      const request = baseRequest(flags, live);
       const outcome = await executeRun({
-        ...baseRequest(flags),
+        ...request,
         mode: selection.mode,
         suites: selection.suites,
         skippedSuites: selection.skipped,
-        cases: applyRunTls(selectedCases(selection, config), flags),
+        cases,
         requireThermal: selection.requireThermal,
         config,
         target: flags.target,
       });
       const s = outcome.report.summary;
-      finish(
+      await finish(
         outcome,
         flags,
         `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unfinished} unfinished — success rate ${s.successRate}% (${s.grade})\n`,
+        live,
+        request.interrupted,
       );
     },
   );

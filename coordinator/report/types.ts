@@ -105,6 +105,28 @@ export interface CaseReport {
   thermal: (ThermalReport & { agentId: string })[];
   /** TLS and HTTP/2 settings the agents used (https targets, --ca, --insecure). */
   transport?: TransportSummary;
+  /** Activity over time, when the run recorded it (see report/timeSeries.ts); older reports lack it. */
+  timeSeries?: TimeSeries;
+}
+
+/** One interval of a case: operations completed in it and their latency percentiles. */
+export interface TimeSeriesPoint {
+  /** End of the interval, in ms after the series' `startMs`. */
+  t: number;
+  requests: number;
+  errors: number;
+  /** Percentiles of this interval's operations; null when no histogram was recorded for it. */
+  p50Ms: number | null;
+  p90Ms: number | null;
+  p99Ms: number | null;
+}
+
+export interface TimeSeries {
+  /** Epoch ms (coordinator clock) the first interval starts at. */
+  startMs: number;
+  intervalMs: number;
+  /** At most MAX_SERIES_POINTS, in time order. */
+  points: TimeSeriesPoint[];
 }
 
 export interface SuiteReport {
