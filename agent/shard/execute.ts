@@ -40,6 +40,7 @@ function relayProgress(deps: ShardRunnerDeps, shard: ShardAssign, attempt: numbe
       outcomes: p.outcomes,
       blockedMs: p.blockedMs,
       thermalState: p.thermalBlocked ? 'blocked' : undefined,
+      histogram: p.histogram,
     });
     deps.js
       .publish(SUBJECTS.progress(shard.runId, shard.shardId, identity.agentId), snapshot, {

@@ -33,6 +33,8 @@ export interface TaskProgress extends RecordedTotals {
   elapsedMs: number;
   blockedMs: number;
   thermalBlocked: boolean;
+  /** Cumulative, encoded; omitted when too large to travel in a progress message. */
+  histogram?: string;
 }
 
 export type ShardTaskResult = ReturnType<ShardRecorder['finish']> & {
@@ -76,6 +78,7 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
       elapsedMs: now - startedAtLocal - blockedMs,
       blockedMs,
       thermalBlocked: gate.isThermalBlocked(),
+      histogram: recorder.encodedHistogram(),
     };
     progressPort.postMessage(update);
   };

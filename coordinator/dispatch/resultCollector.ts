@@ -10,6 +10,7 @@ import {
   type RejectedMessages,
   type ShardResult,
 } from '../../shared/protocol/index.js';
+import type { ProgressSnapshot } from '../report/timeSeries.js';
 import type { RunBook } from './runBook.js';
 import type { ShardRecord } from './runState.js';
 
@@ -36,8 +37,15 @@ export class ResultCollector {
       const shard = this.book.shards.get(progress.shardId);
       if (!shard || progress.attempt !== shard.currentAttempt) return;
       const last = shard.lastProgress;
-      if (!last || last.attempt !== progress.attempt || progress.seq > last.seq)
-        shard.lastProgress = progress;
+      if (last && last.attempt === progress.attempt && progress.seq <= last.seq) return;
+      if (last && last.attempt !== progress.attempt) shard.history = [];
+      shard.lastProgress = progress;
+      recordSnapshot(shard, {
+        atMs: Date.now(),
+        requests: progress.ops,
+        errors: progress.ops - progress.ok,
+        histogram: progress.histogram,
+      });
     } catch (error) {
       this.rejected.record(subject, error);
     }
@@ -101,8 +109,24 @@ export class ResultCollector {
     if (result.status === 'aborted' && !this.book.aborting) return;
     shard.accepted = result;
     shard.state = 'done';
+    // The result closes the series: progress lags it by up to one interval.
+    if (shard.currentAttempt !== 0)
+      recordSnapshot(shard, {
+        atMs: Date.now(),
+        requests: result.ops,
+        errors: result.ops - result.ok,
+        histogram: result.histogram,
+      });
     this.book.wake();
   }
+}
+
+/** Two hours of one-second snapshots; past that every other one is dropped, keeping the span. */
+const MAX_HISTORY = 7200;
+
+function recordSnapshot(shard: ShardRecord, snapshot: ProgressSnapshot): void {
+  shard.history.push(snapshot);
+  if (shard.history.length > MAX_HISTORY) shard.history = shard.history.filter((_, i) => i % 2 === 1);
 }
 
 function attemptOf(shard: ShardRecord, result: ShardResult) {

@@ -3,6 +3,7 @@
  * when it reported ready), the one result accepted for it, and whether it was lost.
  */
 import type { Progress, ShardResult } from '../../shared/protocol/index.js';
+import type { ProgressSnapshot } from '../report/timeSeries.js';
 import type { AttemptRecord, ShardState } from '../report/types.js';
 import type { PlannedCase, PlannedShard } from '../plan/planner.js';
 
@@ -18,6 +19,8 @@ export interface ShardRecord {
   accepted?: ShardResult;
   lostReason?: string;
   lastProgress?: Progress;
+  /** Cumulative snapshots of the current attempt, on the coordinator's clock (bounded). */
+  history: ProgressSnapshot[];
 }
 
 export interface CaseRun {
@@ -38,6 +41,7 @@ export function newCaseRun(planned: PlannedCase): CaseRun {
       state: 'pending',
       attempts: [],
       currentAttempt: 0,
+      history: [],
     })),
   };
 }

@@ -7,6 +7,7 @@ import { createMergeHistogram, summarize, type Histogram } from '../../shared/me
 import type { ShardResult } from '../../shared/protocol/index.js';
 import { summarizeTransport } from '../../shared/custom/transport.js';
 import { holds } from '../../shared/model/testCase.js';
+import { buildTimeSeries } from '../report/timeSeries.js';
 import { decodeResultHistograms, generatorSuspectNote, mergeResults, metricValue } from './merge.js';
 import type {
   AgentMetrics,
@@ -105,6 +106,7 @@ export function judgeCase(run: CaseRun): CaseReport {
     shards,
     perAgent: perAgent(results, histograms),
     maxStartSkewMs: skews.length > 0 ? Math.max(...skews) : null,
+    timeSeries: buildTimeSeries(run.shards.filter((s) => s.accepted).map((s) => s.history)),
     thermal: results.flatMap((r) => (r.thermal ? [{ agentId: r.agentId, ...r.thermal }] : [])),
     transport: summarizeTransport(planned.settings.transport),
   };

@@ -47,7 +47,7 @@ const definitions = {
   'clock.pong': { schema: clockPongSchema, maxBytes: 1024 },
   'run.lease': { schema: leaseSchema, maxBytes: 1024 },
   'run.abort': { schema: abortSchema, maxBytes: 4 * 1024 },
-  'shard.progress': { schema: progressSchema, maxBytes: 16 * 1024 },
+  'shard.progress': { schema: progressSchema, maxBytes: 64 * 1024 },
   'shard.result': { schema: resultSchema, maxBytes: 768 * 1024 },
   'run.plan': { schema: planSchema, maxBytes: 900 * 1024 },
 } satisfies Record<Message['kind'], Definition<unknown>>;

@@ -161,6 +161,9 @@ const shardReport = {
   blockedMs: count,
 };
 
+/** Progress carries its histogram only while it stays small; the result always carries it. */
+export const MAX_PROGRESS_HISTOGRAM_CHARS = 48 * 1024;
+
 export const progressSchema = z
   .object({
     kind: z.literal('shard.progress'),
@@ -168,6 +171,8 @@ export const progressSchema = z
     seq: count,
     elapsedMs: count,
     thermalState: thermalStatus.shape.state.optional(),
+    /** The shard's cumulative latency histogram so far, for latency over time (omitted when large). */
+    histogram: z.string().max(MAX_PROGRESS_HISTOGRAM_CHARS).optional(),
   })
   .strict();
 
