@@ -11,22 +11,31 @@ node -e '
     process.exit(1);
   }'
 
-if ! command -v nats-server >/dev/null 2>&1; then
-  echo "nats-server is missing: installing the Debian package"
+# Debian packages the tests and benches use: nats-server (the bus), chromium (dashboard and HTML
+# report tests, driven by playwright-core), libxml2-utils (xmllint validates the JUnit report),
+# nginx-light and wrk (bench peers), iproute2 and openssl (network-namespace and TLS tests).
+packages=(nats-server chromium libxml2-utils nginx-light wrk iproute2 openssl)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${missing[*]}"
   if [ "$(id -u)" -eq 0 ]; then as_root=(); elif command -v sudo >/dev/null 2>&1; then as_root=(sudo); else
-    echo "cannot install nats-server without root: run 'apt-get install -y nats-server' as root, or put a nats-server (>= 2.9) binary on PATH" >&2
+    echo "cannot install ${missing[*]} without root: run 'apt-get install -y ${missing[*]}' as root" >&2
     exit 1
   fi
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "no apt-get here: install nats-server (>= 2.9) from your package manager or https://github.com/nats-io/nats-server/releases, then rerun" >&2
+    echo "no apt-get here: install ${missing[*]} (nats-server >= 2.9) with your package manager, then rerun" >&2
     exit 1
   fi
   export DEBIAN_FRONTEND=noninteractive
-  "${as_root[@]}" apt-get install -y -qq nats-server >/dev/null 2>&1 || {
+  "${as_root[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 || {
     "${as_root[@]}" apt-get update -qq
-    "${as_root[@]}" apt-get install -y -qq nats-server
+    "${as_root[@]}" apt-get install -y -qq "${missing[@]}"
   }
-  # The package enables a system-wide service; the embedded cluster starts its own servers.
+  # The nats-server and nginx packages enable system-wide services; tests start their own.
+  for unit in nats-server nginx; do
+    "${as_root[@]}" systemctl disable --now "$unit" >/dev/null 2>&1 || true
+  done
 fi
 echo "nats-server: $(nats-server --version)"
 
