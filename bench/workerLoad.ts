@@ -1,6 +1,7 @@
 /**
  * One agent worker thread generating load: a piscina pool of one thread running the real shard
- * task (the `http` scenario, closed loop), exactly as an agent runs it. Prints JSON figures.
+ * task (the `http` scenario, closed loop), exactly as an agent runs it. Prints JSON figures. A
+ * fifth argument `track` records every request's start, as a thermal agent does.
  */
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -45,6 +46,8 @@ const task: ShardTask = {
   startAtLocal: now + 300,
   hardDeadline: now + durationMs + 30_000,
   progressPort: channel.port2,
+  agentId: 'bench',
+  trackRequestStarts: process.argv[5] === 'track',
 };
 const result: ShardTaskResult = await pool.run(task, { transferList: [channel.port2] });
 channel.port1.close();

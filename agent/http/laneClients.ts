@@ -8,6 +8,7 @@
 import { Client, type Dispatcher } from 'undici';
 import { connectionOptions } from './options.js';
 import { pathOnTarget, splitTarget } from './target.js';
+import type { Transport } from './transport.js';
 
 export interface LaneResponse {
   status: number;
@@ -52,7 +53,13 @@ export class LaneClients {
   private readonly handlers: LaneHandler[];
   private readonly basePath: string;
 
-  constructor(target: string, lanes: number, timeoutMs: number, isOk: (status: number) => boolean) {
+  constructor(
+    target: string,
+    lanes: number,
+    timeoutMs: number,
+    isOk: (status: number) => boolean,
+    private readonly transport: Transport,
+  ) {
     const { origin, basePath } = splitTarget(target);
     this.basePath = basePath;
     this.clients = Array.from({ length: lanes }, () => new Client(origin, connectionOptions(timeoutMs)));
@@ -63,8 +70,17 @@ export class LaneClients {
     return pathOnTarget(this.basePath, path);
   }
 
-  /** Sends `request` on lane `slot`; a lane carries one request at a time. */
+  get userAgent(): string {
+    return this.transport.userAgent;
+  }
+
+  /** Sends `request` on lane `slot` once the request gate admits it; a lane carries one request at a time. */
   send(slot: number, request: Dispatcher.DispatchOptions): Promise<LaneResponse> {
+    const waiting = this.transport.gate.admit(slot);
+    return waiting ? waiting.then(() => this.dispatch(slot, request)) : this.dispatch(slot, request);
+  }
+
+  private dispatch(slot: number, request: Dispatcher.DispatchOptions): Promise<LaneResponse> {
     const handler = this.handlers[slot];
     return new Promise((resolve, reject) => {
       handler.resolve = resolve;

@@ -7,6 +7,7 @@ import { intParam, ScenarioParamError, stringParam } from '../../shared/model/pa
 import { LaneClients } from '../http/laneClients.js';
 import { requestTimeoutOf } from '../http/options.js';
 import { shapeRequest } from '../http/shape.js';
+import { transportOf } from '../http/transport.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
@@ -43,7 +44,13 @@ export const httpScenario: Scenario = async (ctx) => {
     throw new ScenarioParamError('newConnectionPerRequest', 'true or false', fresh);
   const isOk =
     expect !== undefined ? (status: number) => status === expect : (status: number) => status < 400;
-  const lanes = new LaneClients(ctx.target, ctx.load.connections, requestTimeoutOf(params), isOk);
+  const lanes = new LaneClients(
+    ctx.target,
+    ctx.load.connections,
+    requestTimeoutOf(params),
+    isOk,
+    transportOf(ctx),
+  );
   try {
     const path = stringParam(params, 'path', '/');
     const request = shapeRequest(
@@ -56,6 +63,7 @@ export const httpScenario: Scenario = async (ctx) => {
         fresh,
       },
       lanes.pathOf(path),
+      lanes.userAgent,
     );
     await ctx.runLoad((_, slot) => lanes.send(slot, request));
   } finally {

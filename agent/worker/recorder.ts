@@ -11,12 +11,11 @@ import {
   type OutcomeClass,
   type OutcomeCounts,
 } from '../../shared/metrics/outcomes.js';
+import { LaneWaits } from './laneWaits.js';
 
 const MAX_KEYS = 50;
 const MAX_NAMED = 64;
 const NAME = /^[a-zA-Z0-9_.-]{1,60}$/;
-export const START_BUCKET_MS = 100;
-const MAX_START_BUCKETS = 36_000;
 
 export interface RecordedTotals {
   ops: number;
@@ -40,8 +39,8 @@ export class ShardRecorder {
   origin = 0;
   /** The same instant on the monotonic clock the hot path already reads. */
   private originPerf = 0;
-  /** Operation starts per START_BUCKET_MS, kept only when asked (the thermal suite proves blocking with them). */
-  private startCounts?: number[];
+  /** Gate waits inside operations, per lane; the gate books them, `timeOperation` subtracts them. */
+  readonly laneWaits = new LaneWaits();
 
   start(epochMs: number, perfMs: number): void {
     this.origin = epochMs;
@@ -61,23 +60,6 @@ export class ShardRecorder {
       while (this.perSecondCounts.length <= second) this.perSecondCounts.push(0);
       this.perSecondCounts[second] += 1;
     }
-  }
-
-  trackStarts(): void {
-    this.startCounts = [];
-  }
-
-  get tracksStarts(): boolean {
-    return this.startCounts !== undefined;
-  }
-
-  /** `startPerf`: performance.now() when the operation started. */
-  noteStart(startPerf: number): void {
-    if (!this.startCounts) return;
-    const bucket = Math.floor((startPerf - this.originPerf) / START_BUCKET_MS);
-    if (bucket < 0 || bucket >= MAX_START_BUCKETS) return;
-    while (this.startCounts.length <= bucket) this.startCounts.push(0);
-    this.startCounts[bucket] += 1;
   }
 
   count(name: string, n: number): void {
@@ -121,9 +103,6 @@ export class ShardRecorder {
       errors: [...this.errors].map(([key, count]) => ({ key, count })),
       histogram: encoded,
       perSecond: this.perSecondCounts,
-      opStarts: this.startCounts
-        ? { origin: this.origin, bucketMs: START_BUCKET_MS, counts: this.startCounts }
-        : undefined,
     };
   }
 }
