@@ -7,6 +7,7 @@ import { createMergeHistogram, summarize, type Histogram } from '../../shared/me
 import type { ShardResult } from '../../shared/protocol/index.js';
 import { holds } from '../../shared/model/testCase.js';
 import { decodeResultHistograms, mergeResults, metricValue } from './merge.js';
+import { thermalAgentShares, thermalEntries, withRequiredEvidence } from './thermalEvidence.js';
 import type {
   AgentMetrics,
   CaseReport,
@@ -60,10 +61,12 @@ export function judgeCase(run: CaseRun): CaseReport {
   const results = run.shards.flatMap((s) => (s.accepted ? [s.accepted] : []));
   const histograms = decodeResultHistograms(results);
   const metrics = mergeResults(results, histograms);
-  const thresholds: ThresholdVerdict[] = planned.settings.thresholds.map((t) => {
-    const actual = metricValue(metrics, t.metric);
-    return { ...t, actual: actual ?? null, passed: actual !== undefined && holds(t, actual) };
-  });
+  const thresholds: ThresholdVerdict[] = withRequiredEvidence(planned.id, planned.settings.thresholds).map(
+    (t) => {
+      const actual = metricValue(metrics, t.metric);
+      return { ...t, actual: actual ?? null, passed: actual !== undefined && holds(t, actual) };
+    },
+  );
   const shards = run.shards.map(shardReport);
   const skews = shards.flatMap((s) => (s.startSkewMs !== undefined ? [Math.abs(s.startSkewMs)] : []));
   let verdict: CaseVerdict;
@@ -101,7 +104,10 @@ export function judgeCase(run: CaseRun): CaseReport {
     shards,
     perAgent: perAgent(results, histograms),
     maxStartSkewMs: skews.length > 0 ? Math.max(...skews) : null,
-    thermal: results.flatMap((r) => (r.thermal ? [{ agentId: r.agentId, ...r.thermal }] : [])),
+    thermal: thermalEntries(results),
+    ...(planned.definition.needs !== 'thermal' && results.some((r) => r.thermal)
+      ? { ranOnThermalAgent: thermalAgentShares(results) }
+      : {}),
   };
 }
 
