@@ -159,7 +159,7 @@ async function hotAndCold(suite: string, name: string, overrides: object): Promi
   const result = await outcome;
   const report = result.report.suites[0].testCases[0];
   assert.notEqual(report.verdict, 'unfinished', log.join('\n'));
-  assert.ok(report.ranOnThermalAgent?.[0].blockedMs! > 0, 'the report marks the blocked time');
+  assert.ok((report.ranOnThermalAgent?.[0].blockedMs ?? 0) > 0, 'the report marks the blocked time');
   return result;
 }
 
