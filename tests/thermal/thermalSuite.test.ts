@@ -6,6 +6,8 @@
  * need heat.
  */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { test } from 'node:test';
 import { readJsonReport, readTextReport } from '../helpers/reports.js';
 import { startNatsServer } from '../../coordinator/cluster/natsServer.js';
@@ -146,27 +148,32 @@ test('a thermal agent that never gets hot fails the cases that need heat, and th
 
 test('recovery_cycles on a sensor that only faults fails: fault blocks are not heat cycles', async () => {
   const nats = await startNatsServer();
+  const { dir, file } = tempConfig({
+    cluster: FAST_CLUSTER,
+    suites: {
+      thermal: {
+        thermal_limit_stress: SHORT(2000),
+        recovery_cycles: SHORT(6000),
+        thermal_aware_operations: {
+          ...SHORT(2000),
+          params: { method: 'GET', path: '/', trackOpStarts: true },
+        },
+      },
+    },
+  });
+  // Limits other than the reference 82 / 75 °C: allowed, and said plainly at start and in the report.
+  const limits = path.join(dir, 'limits.json');
+  writeFileSync(limits, JSON.stringify({ block_celsius: 80, resume_celsius: 70, throttle_celsius: 76 }));
   // Cool readings broken by sensor failures: every failure blocks, every good reading resumes.
   const agent = await startAgent(nats.url, 'faulty-thermal', [
     '--thermal',
     '--thermal-source',
     'scripted:60@0,fail@1s,60@3s,repeat@4s',
+    '--thermal-limits',
+    limits,
   ]);
   const target = await startCountingTarget();
   try {
-    const { dir, file } = tempConfig({
-      cluster: FAST_CLUSTER,
-      suites: {
-        thermal: {
-          thermal_limit_stress: SHORT(2000),
-          recovery_cycles: SHORT(6000),
-          thermal_aware_operations: {
-            ...SHORT(2000),
-            params: { method: 'GET', path: '/', trackOpStarts: true },
-          },
-        },
-      },
-    });
     const run = await runCoordinator([
       'run',
       '--suite',
@@ -181,7 +188,20 @@ test('recovery_cycles on a sensor that only faults fails: fault blocks are not h
       dir,
     ]);
     assert.equal(run.code, 1, run.output);
+    assert.match(
+      agent.output(),
+      /WARNING: thermal limits in force \(block 80 °C \/ resume 70 °C\) differ from the reference 82 \/ 75 °C/,
+    );
+    const warning =
+      /WARNING: limits in force \(block 80 °C \/ resume 70 °C\) differ from the reference 82 \/ 75 °C/;
+    assert.equal(
+      readTextReport(dir).match(new RegExp(warning.source, 'g'))?.length,
+      3,
+      'one warning per thermal case',
+    );
     const report = readJsonReport(dir);
+    for (const c of report.suites[0].testCases)
+      assert.match(c.thermal[0].limitsWarning ?? '', /differ from the reference/);
     const recovery = report.suites[0].testCases.find((c) => c.name === 'recovery_cycles')!;
     assert.equal(recovery.verdict, 'failed');
     const g = recovery.metrics.gauges;
