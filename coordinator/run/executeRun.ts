@@ -262,7 +262,11 @@ function missingAgents(
     general && thermalOnly.length > 0 && roster.live('http').length === 0
       ? `no general agent is available: ${thermalOnly.join(', ')} take${thermalOnly.length === 1 ? 's' : ''} thermal shards only (start it with --general, or start another agent); `
       : '';
-  return `${noGeneral}waited ${waitedMs / 1000} s for ${wanted}${general ? ' general' : ''} agent(s); ${came.length} came${came.length ? ` (${came.join(', ')})` : ''}${refused.length ? `; ${refused.join('; ')}` : ''}. Start agents with "npx agent start --nats ${natsUrl ?? 'URL'}"`;
+  const uncounted =
+    general && thermalOnly.length > 0 && !noGeneral
+      ? `; not counted for general cases (thermal shards only): ${thermalOnly.join(', ')}`
+      : '';
+  return `${noGeneral}waited ${waitedMs / 1000} s for ${wanted} agent(s); ${came.length} came${came.length ? ` (${came.join(', ')})` : ''}${uncounted}${refused.length ? `; ${refused.join('; ')}` : ''}. Start agents with "npx agent start --nats ${natsUrl ?? 'URL'}"`;
 }
 
 interface ReportParts {
