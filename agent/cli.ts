@@ -24,7 +24,14 @@ program
     'worker threads, one shard each (default: the core count)',
     wholeNumber('--threads', 1, 256),
   )
-  .option('--thermal', 'claim the thermal capability; refuses to start without a usable sensor')
+  .option(
+    '--thermal',
+    'thermal reference agent: takes only thermal shards; refuses to start without a usable sensor',
+  )
+  .option(
+    '--general',
+    'with --thermal: also take general shards (every request of theirs is gated by the thermal governor)',
+  )
   .option(
     '--thermal-source <source>',
     'auto | hwmon | thermal_zone | systeminformation | script:PATH | file:PATH | scripted:SPEC',
@@ -42,6 +49,7 @@ program
       name?: string;
       threads?: number;
       thermal?: boolean;
+      general?: boolean;
       thermalSource: string;
       thermalLimits?: string;
       allowTarget?: string[];
@@ -56,6 +64,7 @@ program
         name: opts.name,
         threads: opts.threads,
         thermal,
+        general: opts.general === true,
         allowTargets: opts.allowTarget ?? [],
         log,
       });

@@ -40,6 +40,11 @@ export interface AgentOptions {
   heartbeatMs?: number;
   /** Given when the agent has a working sensor: it then claims the `thermal` capability. */
   thermal?: (control: ControlBlock) => Promise<ThermalHooks>;
+  /**
+   * With `thermal`: also take general (`http`) shards. Without it a thermal agent serves only the
+   * thermal consumer, so the reference machine runs thermal work only.
+   */
+  general?: boolean;
   /** Hosts besides loopback that shards may target. */
   allowTargets?: string[];
   log?: (line: string) => void;
@@ -79,8 +84,10 @@ export class AgentDaemon {
     this.rejected = new RejectedMessages(this.log);
   }
 
+  /** The work consumers this agent binds to, and what it announces: the roster plans by these. */
   get capabilities(): Capability[] {
-    return this.thermal ? ['http', 'thermal'] : ['http'];
+    if (!this.thermal) return ['http'];
+    return this.options.general ? ['http', 'thermal'] : ['thermal'];
   }
 
   async start(): Promise<void> {
@@ -138,6 +145,12 @@ export class AgentDaemon {
     this.log(
       `agent ${this.agentId} (session ${this.session}) ready: ${this.threads} threads, capabilities ${this.capabilities.join(', ')}, NATS ${this.options.natsUrl}`,
     );
+    if (this.thermal)
+      this.log(
+        this.options.general
+          ? 'thermal agent with --general: general shards run here too, every request gated by the thermal governor'
+          : 'thermal agent: takes thermal shards only (start with --general to take general shards too)',
+      );
   }
 
   private async announce(): Promise<void> {

@@ -69,6 +69,8 @@ export async function runWorkerShard(pool: Piscina, spec: WorkerShardSpec): Prom
     startAtLocal: now + 100,
     hardDeadline: now + spec.durationMs + 30_000,
     progressPort: channel.port2,
+    agentId: 'bench',
+    trackRequestStarts: false,
   };
   try {
     return await pool.run(task, { transferList: [channel.port2] });

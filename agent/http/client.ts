@@ -1,14 +1,16 @@
 /**
  * One undici keep-alive pool per shard for everything that is not the hot path: set-up, probes,
  * admin calls, and scenarios whose operations read what the target answered. Timeouts are undici's
- * own header/body timers, and their errors carry stable codes the outcome classifier reads.
+ * own header/body timers, and their errors carry stable codes the outcome classifier reads. Every
+ * request passes the shard's request gate right before it is sent.
  */
 import { Pool, type Dispatcher } from 'undici';
 import type { TransportOptions } from '../../shared/custom/transport.js';
 import type { HttpRequest, HttpResponse } from '../../shared/model/scenario.js';
 import { connectionOptions } from './options.js';
-import { shapeRequest } from './shape.js';
+import { shapeRequest, type RequestShape } from './shape.js';
 import { pathOnTarget, splitTarget } from './target.js';
+import type { Outbound } from './outbound.js';
 
 const MAX_BODY_TEXT = 1024 * 1024;
 
@@ -20,11 +22,12 @@ export class TargetClient {
     target: string,
     connections: number,
     private readonly timeoutMs: number,
-    transport?: Readonly<TransportOptions>,
+    private readonly outbound: Outbound,
+    tls?: Readonly<TransportOptions>,
   ) {
     const { origin, basePath } = splitTarget(target);
     this.basePath = basePath;
-    this.pool = new Pool(origin, { connections, ...connectionOptions(timeoutMs, transport) });
+    this.pool = new Pool(origin, { connections, ...connectionOptions(timeoutMs, tls) });
   }
 
   /** The request path on the target for a scenario path. */
@@ -32,10 +35,17 @@ export class TargetClient {
     return pathOnTarget(this.basePath, path);
   }
 
+  /** A request built once (method, JSON body, headers, the agent's user-agent), for `exchange`. */
+  prepare(shape: RequestShape): Dispatcher.RequestOptions {
+    return shapeRequest(shape, this.pathOf(shape.path), this.outbound.userAgent);
+  }
+
   /** `ctx.http`: one request, its body read as text (kept up to 1 MiB, counted whole). */
   async send(request: HttpRequest): Promise<HttpResponse> {
     const timeout = request.timeoutMs ?? this.timeoutMs;
-    const options = shapeRequest(request, this.pathOf(request.path));
+    const options = this.prepare(request);
+    const waiting = this.outbound.gate.admit(request.lane);
+    if (waiting) await waiting;
     const response = await this.pool.request({ ...options, headersTimeout: timeout, bodyTimeout: timeout });
     const chunks: Buffer[] = [];
     let bytes = 0;
@@ -51,10 +61,16 @@ export class TargetClient {
     };
   }
 
-  /** A request prepared once (see `prepare`), sent as is; the whole body is read. */
+  /**
+   * A request prepared once (see `prepare`), sent as is; the whole body is read. `lane` names the
+   * load lane of the operation sending it when this is not the operation's first request.
+   */
   async exchange(
     options: Dispatcher.RequestOptions,
+    lane?: number,
   ): Promise<{ status: number; text: string; bytes: number }> {
+    const waiting = this.outbound.gate.admit(lane);
+    if (waiting) await waiting;
     const response = await this.pool.request(options);
     const text = await response.body.text();
     return { status: response.statusCode, text, bytes: Buffer.byteLength(text) };

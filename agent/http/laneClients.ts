@@ -10,6 +10,7 @@ import type { TransportOptions } from '../../shared/custom/transport.js';
 import { connectionOptions } from './options.js';
 import { RawLanes } from './rawLanes.js';
 import { pathOnTarget, splitTarget } from './target.js';
+import type { Outbound } from './outbound.js';
 
 export interface LaneResponse {
   status: number;
@@ -61,15 +62,13 @@ export class LaneClients {
     lanes: number,
     timeoutMs: number,
     isOk: (status: number) => boolean,
-    transport?: Readonly<TransportOptions>,
+    private readonly outbound: Outbound,
+    tls?: Readonly<TransportOptions>,
   ) {
     this.raw = RawLanes.for(target, lanes, timeoutMs, isOk);
     const { origin, basePath } = splitTarget(target);
     this.basePath = basePath;
-    this.clients = Array.from(
-      { length: lanes },
-      () => new Client(origin, connectionOptions(timeoutMs, transport)),
-    );
+    this.clients = Array.from({ length: lanes }, () => new Client(origin, connectionOptions(timeoutMs, tls)));
     this.handlers = Array.from({ length: lanes }, () => new LaneHandler(isOk));
   }
 
@@ -77,8 +76,17 @@ export class LaneClients {
     return pathOnTarget(this.basePath, path);
   }
 
-  /** Sends `request` on lane `slot`; a lane carries one request at a time. */
+  get userAgent(): string {
+    return this.outbound.userAgent;
+  }
+
+  /** Sends `request` on lane `slot` once the request gate admits it; a lane carries one request at a time. */
   send(slot: number, request: Dispatcher.DispatchOptions): Promise<LaneResponse> {
+    const waiting = this.outbound.gate.admit(slot);
+    return waiting ? waiting.then(() => this.dispatch(slot, request)) : this.dispatch(slot, request);
+  }
+
+  private dispatch(slot: number, request: Dispatcher.DispatchOptions): Promise<LaneResponse> {
     if (this.raw?.takes(slot, request)) return this.raw.send(slot);
     const handler = this.handlers[slot];
     return new Promise((resolve, reject) => {

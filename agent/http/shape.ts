@@ -1,7 +1,8 @@
 /**
  * Request shaping, once for every client: the method default (GET, or POST with a body), a JSON
- * body serialised with its content type, header names lower-cased, and an optional fresh
- * connection per request (a per-connection network fault then hits every request alike).
+ * body serialised with its content type, header names lower-cased, the agent's user-agent, and
+ * an optional fresh connection per request (a per-connection network fault then hits every request
+ * alike).
  */
 import type { Dispatcher } from 'undici';
 
@@ -18,9 +19,15 @@ export interface RequestShape {
   fresh?: boolean;
 }
 
-export function shapeRequest(shape: RequestShape, requestPath: string): Dispatcher.DispatchOptions {
+export function shapeRequest(
+  shape: RequestShape,
+  requestPath: string,
+  userAgent: string,
+): Dispatcher.DispatchOptions {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(shape.headers ?? {})) headers[name.toLowerCase()] = value;
+  // Set last: the target's per-agent accounting relies on it, whatever a scenario's headers say.
+  headers['user-agent'] = userAgent;
   let body = shape.body;
   if (body === undefined && shape.json !== undefined) {
     body = JSON.stringify(shape.json);

@@ -7,6 +7,7 @@ import { intParam, ScenarioParamError, stringParam } from '../../shared/model/pa
 import { LaneClients } from '../http/laneClients.js';
 import { requestTimeoutOf } from '../http/options.js';
 import { shapeRequest } from '../http/shape.js';
+import { outboundOf } from '../http/outbound.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
@@ -48,6 +49,7 @@ export const httpScenario: Scenario = async (ctx) => {
     ctx.load.connections,
     requestTimeoutOf(params),
     isOk,
+    outboundOf(ctx),
     ctx.transport,
   );
   try {
@@ -62,6 +64,7 @@ export const httpScenario: Scenario = async (ctx) => {
         fresh,
       },
       lanes.pathOf(path),
+      lanes.userAgent,
     );
     await ctx.runLoad((_, slot) => lanes.send(slot, request));
   } finally {

@@ -86,12 +86,15 @@ export async function executeShard(
     startAtLocal,
     hardDeadline: Math.min(startAtLocal + shard.timeoutMs, start.deadlineAt - offsetMs),
     progressPort: channel.port2,
+    agentId: deps.identity.agentId,
+    // On a thermal agent every gated request is checked against the governor, whatever the case.
+    trackRequestStarts: deps.thermalWindow !== undefined,
   };
   const closeThermalWindow = deps.thermalWindow?.(startAtLocal);
   let thermal: Execution['thermal'];
   try {
     const outcome: ShardTaskResult = await deps.pool.run(task, { transferList: [channel.port2] });
-    thermal = closeThermalWindow?.(Date.now(), outcome.opStarts);
+    thermal = closeThermalWindow?.(Date.now(), outcome.requestStarts);
     return { outcome, thermal, stop };
   } finally {
     if (!thermal) closeThermalWindow?.(Date.now());

@@ -36,7 +36,8 @@ function resultOf(
     clockOffsetMs: Math.round(offsetMs * 10) / 10,
     durationMs: outcome.durationMs,
     counters: outcome.counters,
-    gauges: { ...outcome.gauges, ...thermal?.gauges },
+    // Thermal figures are what thermal cases are judged on; elsewhere the thermal report carries them.
+    gauges: { ...outcome.gauges, ...(shard.suite === 'thermal' ? thermal?.gauges : {}) },
     errors: outcome.errors,
     histogram: outcome.histogram,
     histograms: outcome.histograms,

@@ -11,6 +11,8 @@ export const CONTROL_SLOTS = {
   concurrencyPermille: 1,
   /** Bumped on every change so waiters can `Atomics.waitAsync` on it. */
   generation: 2,
+  /** Blocks caused by heat (a reading at or above the block limit) since the agent started. */
+  heatBlocks: 3,
 } as const;
 
 const SLOT_COUNT = 4;
@@ -31,6 +33,10 @@ function publish(block: ControlBlock): void {
 export function setBlocked(block: ControlBlock, blocked: boolean): void {
   Atomics.store(block, CONTROL_SLOTS.blocked, blocked ? 1 : 0);
   publish(block);
+}
+
+export function countHeatBlock(block: ControlBlock): void {
+  Atomics.add(block, CONTROL_SLOTS.heatBlocks, 1);
 }
 
 export function setConcurrencyPermille(block: ControlBlock, permille: number): void {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   concurrencyPermille,
+  countHeatBlock,
   setBlocked,
   setConcurrencyPermille,
   type ControlBlock,
@@ -13,6 +14,9 @@ export type { GovernorState, ThermalSample } from './timeline.js';
 
 /** What happened: work blocked or resumed, concurrency stepped, or the sensor gave no trustworthy reading. */
 export type ThermalEventKind = 'block' | 'resume' | 'throttle' | 'sensor_fault';
+
+/** What began a block: a reading at or above the block limit, a sensor fault, or a warm first reading. */
+export type BlockCause = 'heat' | 'sensor_fault' | 'warm_start';
 
 /** One governor decision, for the report: when, on which reading, why, and where it left the agent. */
 export interface ThermalEvent {
@@ -27,6 +31,8 @@ export interface ThermalEvent {
   state: GovernorState;
   /** Concurrency allowed after the event, in permille. */
   concurrencyPermille: number;
+  /** Set on block events. */
+  cause?: BlockCause;
 }
 
 /** What ThermalGovernor needs: where readings come from, the limits, and the block the workers read. */
@@ -55,8 +61,8 @@ const DEFAULT_TIMELINE_CAPACITY = 600;
 const MAX_EVENTS = 10_000;
 const MAX_BLOCKED_PERIODS = 10_000;
 
-/** A change of state or concurrency, before it is stamped and logged. */
-type Transition = Pick<ThermalEvent, 'type' | 'celsius' | 'reason'>;
+/** A change of state or concurrency, before it is stamped and logged; `t` when it has its own instant. */
+type Transition = Pick<ThermalEvent, 'type' | 'celsius' | 'reason' | 'cause'> & { t?: number };
 
 /** A stretch of time the governor kept work blocked; `to` is null while it lasts. */
 interface BlockedPeriod {
@@ -241,8 +247,9 @@ export class ThermalGovernor extends EventEmitter<ThermalGovernorEvents> {
     this.lastFault = reading.fault;
     const transition = this.transition(reading, t, first);
     const events: ThermalEvent[] = [];
-    if (newFault !== null) events.push(this.record('sensor_fault', t, reading.raw, newFault));
-    if (transition) events.push(this.record(transition.type, t, transition.celsius, transition.reason));
+    if (newFault !== null)
+      events.push(this.record({ type: 'sensor_fault', celsius: reading.raw, reason: newFault }, t));
+    if (transition) events.push(this.record(transition, transition.t ?? t));
     return events;
   }
 
@@ -252,15 +259,20 @@ export class ThermalGovernor extends EventEmitter<ThermalGovernorEvents> {
     const note = first ? ' (first reading)' : '';
     if (celsius === null || celsius >= block) {
       if (this.blocked && !first) return null;
+      // Stamped after the flag is up: a request the workers let through before it is older (see windowAnalysis).
+      let at = t;
       if (!this.blocked) {
         setBlocked(this.control, true);
+        at = this.now();
         this.blocked = true;
-        this.blockedPeriods.push({ from: t, to: null });
+        this.blockedPeriods.push({ from: at, to: null });
         if (this.blockedPeriods.length > MAX_BLOCKED_PERIODS) this.blockedPeriods.shift();
       }
+      const cause = celsius === null ? 'sensor_fault' : 'heat';
+      if (cause === 'heat') countHeatBlock(this.control);
       const why =
         celsius === null ? `sensor fault: ${reading.fault}` : `${celsius} °C >= block limit ${block} °C`;
-      return { type: 'block', celsius: reading.raw, reason: why + note };
+      return { type: 'block', celsius: reading.raw, reason: why + note, cause, t: at };
     }
     if (this.blocked) {
       if (celsius > resume) {
@@ -270,10 +282,11 @@ export class ThermalGovernor extends EventEmitter<ThermalGovernorEvents> {
               type: 'block',
               celsius,
               reason: `${celsius} °C is above resume limit ${resume} °C${note}: waiting to cool`,
+              cause: 'warm_start',
             }
           : null;
       }
-      // Full concurrency is in place before the workers are released.
+      // Full concurrency is in place before the workers are released; `t` (read before) stamps the resume.
       setConcurrencyPermille(this.control, 1000);
       setBlocked(this.control, false);
       this.blocked = false;
@@ -297,7 +310,7 @@ export class ThermalGovernor extends EventEmitter<ThermalGovernorEvents> {
     return { type: 'throttle', celsius, reason };
   }
 
-  private record(type: ThermalEventKind, t: number, celsius: number | null, reason: string): ThermalEvent {
+  private record({ type, celsius, reason, cause }: Transition, t: number): ThermalEvent {
     const event: ThermalEvent = {
       t,
       type,
@@ -305,6 +318,7 @@ export class ThermalGovernor extends EventEmitter<ThermalGovernorEvents> {
       reason,
       state: this.state(),
       concurrencyPermille: concurrencyPermille(this.control),
+      ...(cause ? { cause } : {}),
     };
     this.eventLog.push(event);
     if (this.eventLog.length > MAX_EVENTS) this.eventLog.shift();

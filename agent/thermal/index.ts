@@ -27,6 +27,7 @@ export {
   ThermalGovernor,
   type ThermalEvent,
   type ThermalEventKind,
+  type BlockCause,
   type ThermalGovernorEvents,
   type ThermalGovernorOptions,
   type GovernorState,

@@ -6,7 +6,8 @@
 import type { ThermalReport } from '../../shared/protocol/index.js';
 import type { ControlBlock } from '../shm/controlBlock.js';
 import type { ThermalHooks } from './hooks.js';
-import { analyseThermalWindow } from './windowAnalysis.js';
+import { limitsWarning } from '../../shared/model/thermalReference.js';
+import { analyseThermalWindow, countStarts } from './windowAnalysis.js';
 import {
   DownsampledTimeline,
   ThermalGovernor,
@@ -28,6 +29,8 @@ export async function prepareThermal(
   const limits = await loadThermalLimits(limitsFile);
   const { sensor, note } = await selectSensor(source, { limits });
   log(note);
+  const warning = limitsWarning(limits.block_celsius, limits.resume_celsius);
+  if (warning) log(`WARNING: thermal ${warning}`);
   return async (control) => {
     const governor = new ThermalGovernor({ sensor, limits, control });
     // The governor's own timeline covers its whole life and coarsens with age; each shard gets a
@@ -66,13 +69,22 @@ export async function prepareThermal(
               .events()
               .filter((e) => e.t >= fromMs && e.t <= toMs)
               .slice(-MAX_REPORTED_EVENTS)
-              .map((e) => ({ t: e.t, type: e.type, celsius: e.celsius, detail: e.reason.slice(0, 500) })),
+              .map((e) => ({
+                t: e.t,
+                type: e.type,
+                celsius: e.celsius,
+                detail: e.reason.slice(0, 500),
+                ...(e.cause ? { cause: e.cause } : {}),
+              })),
             timeline,
             opsStartedWhileHot: 0,
           };
           if (!starts) return { report, gauges: {} };
           const gauges = analyseThermalWindow(report, starts, toMs);
           report.opsStartedWhileHot = gauges.opsStartedWhileHot;
+          report.requestsChecked = countStarts(starts);
+          report.requestsUnchecked = starts.outside ?? 0;
+          report.checkResolutionMs = starts.bucketMs;
           return { report, gauges };
         };
       },

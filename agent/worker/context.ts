@@ -1,11 +1,14 @@
 /**
- * Builds the ScenarioContext a scenario runs against, from the shard, its gate and recorder.
+ * Builds the ScenarioContext a scenario runs against, from the shard, its gate and recorder, and
+ * binds the shard's outbound path (request gate, user-agent) to it for the HTTP layer.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ShardAssign } from '../../shared/protocol/index.js';
 import { ScenarioSkipped, type ScenarioContext } from '../../shared/model/scenario.js';
+import { intParam } from '../../shared/model/params.js';
 import type { Gate } from './gate.js';
 import type { TargetClient } from '../http/client.js';
+import { bindOutbound, type Outbound } from '../http/outbound.js';
 import { runClosedLoop, runOpenModel, timeOperation, type LoadBounds } from './loadDriver.js';
 import type { ShardRecorder } from './recorder.js';
 
@@ -13,6 +16,7 @@ export interface ContextParts {
   shard: ShardAssign;
   target: string;
   gate: Gate;
+  outbound: Outbound;
   recorder: ShardRecorder;
   client: TargetClient;
   hardDeadline: number;
@@ -22,6 +26,7 @@ export function createScenarioContext({
   shard,
   target,
   gate,
+  outbound,
   recorder,
   client,
   hardDeadline,
@@ -32,9 +37,10 @@ export function createScenarioContext({
     durationMs: shard.load.durationMs,
     rate: shard.load.rate,
     hardDeadline,
+    endAfterHeatBlocks: intParam(shard.params, 'endAfterHeatBlocks', 0, { min: 0, max: 1000 }),
   };
   const mustStop = () => gate.stopReason() !== 0 || Date.now() >= hardDeadline;
-  return {
+  const context: ScenarioContext = {
     target,
     params: shard.params,
     load: shard.load,
@@ -65,4 +71,6 @@ export function createScenarioContext({
       throw new ScenarioSkipped(reason);
     },
   };
+  bindOutbound(context, outbound);
+  return context;
 }

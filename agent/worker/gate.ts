@@ -1,22 +1,47 @@
 /**
- * The gate every operation passes before it starts. It reads the agent-wide control block
- * (thermal block, throttled concurrency) and the shard's stop word directly from shared memory,
- * so a block reaches a busy worker at its next operation. Time spent blocked is kept so that the
- * shard's load phase is extended by it and it never shows up as latency.
+ * The gate every operation and every request passes before it starts. It reads the agent-wide
+ * control block (thermal block, throttled concurrency) and the shard's stop word directly from
+ * shared memory, so a block reaches a busy worker at its next request. Load loops use `open`/`wait`
+ * per lane (they also obey the throttle); the HTTP layer calls `admit` right before each request
+ * (thermal block only). Time spent blocked is kept so that the shard's load phase is extended by it
+ * and it never shows up as latency.
  */
+import { performance } from 'node:perf_hooks';
+import { RequestGateClosed, type RequestGate } from '../http/outbound.js';
 import { CONTROL_SLOTS } from '../shm/controlBlock.js';
 import { STOP_REASONS, STOP_SLOTS } from '../shm/stopWord.js';
+import type { LaneWaits } from './laneWaits.js';
+import type { RequestStarts } from './requestStarts.js';
 
 const POLL_MS = 50;
 
-export class Gate {
+export interface GateOptions {
+  control: Int32Array;
+  stopWord: Int32Array;
+  /** Epoch ms after which a blocked request gives up (RequestGateClosed). */
+  hardDeadline: number;
+  /** Where request waits inside operations are booked, per lane. */
+  laneWaits: LaneWaits;
+  /** Given on a thermal agent: every admitted request's start is recorded. */
+  starts?: RequestStarts;
+}
+
+export class Gate implements RequestGate {
   private blockedSince = 0;
   private blockedTotal = 0;
+  private readonly control: Int32Array;
+  private readonly stopWord: Int32Array;
+  private readonly hardDeadline: number;
+  private readonly laneWaits: LaneWaits;
+  private readonly starts?: RequestStarts;
 
-  constructor(
-    private readonly control: Int32Array,
-    private readonly stopWord: Int32Array,
-  ) {}
+  constructor(options: GateOptions) {
+    this.control = options.control;
+    this.stopWord = options.stopWord;
+    this.hardDeadline = options.hardDeadline;
+    this.laneWaits = options.laneWaits;
+    this.starts = options.starts;
+  }
 
   stopReason(): number {
     return Atomics.load(this.stopWord, STOP_SLOTS.stop);
@@ -69,6 +94,33 @@ export class Gate {
     }
   }
 
+  admit(lane = this.laneWaits.current): Promise<void> | undefined {
+    if (this.starts === undefined)
+      return Atomics.load(this.control, CONTROL_SLOTS.blocked) === 0 ? undefined : this.admitLater(lane);
+    // The start instant is read between two loads that both saw the gate open: a request let
+    // through just before a block is stamped before the governor's block instant, and one let
+    // through just after a resume is stamped after the resume instant.
+    if (Atomics.load(this.control, CONTROL_SLOTS.blocked) !== 0) return this.admitLater(lane);
+    const at = Date.now();
+    if (Atomics.load(this.control, CONTROL_SLOTS.blocked) !== 0) return this.admitLater(lane);
+    this.starts.note(at);
+    return undefined;
+  }
+
+  private async admitLater(lane: number | undefined): Promise<void> {
+    const began = performance.now();
+    const open = await this.wait(0, 1, this.hardDeadline);
+    if (lane !== undefined) this.laneWaits.add(lane, performance.now() - began);
+    if (!open)
+      throw new RequestGateClosed(
+        this.stopReason() !== STOP_REASONS.none
+          ? 'the shard was stopped while thermally blocked'
+          : 'still thermally blocked at the shard deadline',
+      );
+    const again = this.admit(lane);
+    if (again) await again;
+  }
+
   private noteOpen(): void {
     if (this.blockedSince !== 0) {
       this.blockedTotal += Date.now() - this.blockedSince;
@@ -78,6 +130,11 @@ export class Gate {
 
   isThermalBlocked(): boolean {
     return Atomics.load(this.control, CONTROL_SLOTS.blocked) === 1;
+  }
+
+  /** Heat-caused blocks the governor has counted since the agent started. */
+  heatBlocks(): number {
+    return Atomics.load(this.control, CONTROL_SLOTS.heatBlocks);
   }
 
   /** Total blocked time so far, including a block still in progress. */

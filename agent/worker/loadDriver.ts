@@ -3,7 +3,8 @@
  * the previous one ends) or an open model (operations scheduled from absolute times at a fixed
  * rate; latency measured from the intended start, so a slow target cannot hide behind coordinated
  * omission, and an operation with no free lane is counted as dropped rather than delayed). Both
- * stop on the request count, the duration (extended by thermal blocking) or the hard deadline.
+ * stop on the request count, the duration (extended by thermal blocking), the hard deadline, or
+ * once work runs again after a given number of heat-caused blocks.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +15,7 @@ import {
   type OutcomeClass,
 } from '../../shared/metrics/outcomes.js';
 import type { OpOutcome } from '../../shared/model/scenario.js';
+import { RequestGateClosed } from '../http/outbound.js';
 import type { Gate } from './gate.js';
 import type { ShardRecorder } from './recorder.js';
 
@@ -26,13 +28,17 @@ export interface LoadBounds {
   rate: number;
   /** Epoch ms after which nothing new starts, blocked or not. */
   hardDeadline: number;
+  /** 0: off; N: the load ends once it may run again after N heat-caused blocks (a heat cycle is what the case proves). */
+  endAfterHeatBlocks: number;
 }
 
 export type Operation = (index: number, slot: number) => Promise<OpOutcome>;
 
 /**
  * Times one operation and records it; never throws. Takes the operation and its arguments
- * rather than a closure, so the request loop allocates nothing of its own per operation.
+ * rather than a closure, so the request loop allocates nothing of its own per operation. Time its
+ * requests waited at the gate is taken out of its latency; one the gate never let out (the shard
+ * stopped while blocked) is not recorded at all, since nothing reached the target.
  */
 export async function timeOperation(
   recorder: ShardRecorder,
@@ -44,11 +50,19 @@ export async function timeOperation(
   let outcome: OutcomeClass;
   let ok = false;
   let bytes = 0;
+  const waits = recorder.laneWaits;
+  const waitedBefore = waits.of(slot);
   const started = performance.now();
-  if (recorder.tracksStarts) recorder.noteStart(started);
   if (intendedStart !== undefined) recorder.generator.noteLag(started - intendedStart);
   try {
-    const result = await op(index, slot);
+    let pending: Promise<OpOutcome>;
+    try {
+      waits.current = slot;
+      pending = op(index, slot);
+    } finally {
+      waits.current = undefined;
+    }
+    const result = await pending;
     if (typeof result === 'number') {
       outcome = classifyStatus(result);
       ok = result >= 200 && result < 400;
@@ -58,11 +72,22 @@ export async function timeOperation(
       outcome = result.status !== undefined ? classifyStatus(result.status) : ok ? '2xx' : 'other';
     }
   } catch (error) {
+    if (error instanceof RequestGateClosed) return;
     outcome = classifyError(error);
     recorder.error(errorCode(error));
   }
   const end = performance.now();
-  recorder.recordOp((end - (intendedStart ?? started)) * 1000, outcome, ok, bytes, end);
+  const gateWait = waits.of(slot) - waitedBefore;
+  recorder.recordOp((end - (intendedStart ?? started) - gateWait) * 1000, outcome, ok, bytes, end);
+}
+
+/** True once the load has run again after `bounds.endAfterHeatBlocks` heat blocks counted from `from`. */
+function heatCyclesDone(bounds: LoadBounds, gate: Gate, from: number): boolean {
+  return (
+    bounds.endAfterHeatBlocks > 0 &&
+    gate.heatBlocks() - from >= bounds.endAfterHeatBlocks &&
+    !gate.isThermalBlocked()
+  );
 }
 
 export async function runClosedLoop(
@@ -72,11 +97,18 @@ export async function runClosedLoop(
   recorder: ShardRecorder,
 ): Promise<void> {
   const loadStart = Date.now();
+  // Blocked time before the load (during set-up) does not extend it.
+  const blockedBefore = gate.blockedMs(loadStart);
+  const heatBlocksBefore = gate.heatBlocks();
   let issued = 0;
   const exhausted = () => bounds.requests > 0 && issued >= bounds.requests;
   const pastEnd = () => {
     const now = Date.now();
-    return now >= bounds.hardDeadline || now >= loadStart + bounds.durationMs + gate.blockedMs(now);
+    return (
+      now >= bounds.hardDeadline ||
+      now >= loadStart + bounds.durationMs + gate.blockedMs(now) - blockedBefore ||
+      heatCyclesDone(bounds, gate, heatBlocksBefore)
+    );
   };
   const done = () => exhausted() || pastEnd();
   const lane = async (slot: number) => {
@@ -104,12 +136,18 @@ export async function runOpenModel(
   const inFlight = new Set<Promise<void>>();
   let scheduleStart = performance.now();
   const wallStart = Date.now();
+  const blockedBefore = gate.blockedMs(wallStart);
+  const heatBlocksBefore = gate.heatBlocks();
   let next = 0;
   let dropped = 0;
   for (;;) {
     if (bounds.requests > 0 && next >= bounds.requests) break;
     const nowWall = Date.now();
-    if (nowWall >= bounds.hardDeadline || nowWall >= wallStart + bounds.durationMs + gate.blockedMs(nowWall))
+    if (
+      nowWall >= bounds.hardDeadline ||
+      nowWall >= wallStart + bounds.durationMs + gate.blockedMs(nowWall) - blockedBefore ||
+      heatCyclesDone(bounds, gate, heatBlocksBefore)
+    )
       break;
     if (gate.stopReason() !== 0) break;
     if (gate.isThermalBlocked()) {

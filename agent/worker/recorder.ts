@@ -13,6 +13,7 @@ import {
 } from '../../shared/metrics/outcomes.js';
 import { MAX_PROGRESS_HISTOGRAM_CHARS } from '../../shared/protocol/index.js';
 import { GeneratorSampler } from './generatorHealth.js';
+import { LaneWaits } from './laneWaits.js';
 
 const MAX_KEYS = 50;
 const MAX_NAMED = 128;
@@ -20,8 +21,6 @@ const MAX_HISTOGRAMS = 24;
 /** Encoded named histograms beyond this total are dropped, so a result always fits its message. */
 const MAX_HISTOGRAM_CHARS = 256 * 1024;
 const NAME = /^[a-zA-Z0-9_.-]{1,60}$/;
-export const START_BUCKET_MS = 100;
-const MAX_START_BUCKETS = 36_000;
 
 export interface RecordedTotals {
   ops: number;
@@ -46,10 +45,10 @@ export class ShardRecorder {
   origin = 0;
   /** The same instant on the monotonic clock the hot path already reads. */
   private originPerf = 0;
-  /** Operation starts per START_BUCKET_MS, kept only when asked (the thermal suite proves blocking with them). */
-  private startCounts?: number[];
   /** Whether this thread kept up with the load it generated; sampled from `start` to `finish`. */
   readonly generator = new GeneratorSampler();
+  /** Gate waits inside operations, per lane; the gate books them, `timeOperation` subtracts them. */
+  readonly laneWaits = new LaneWaits();
 
   start(epochMs: number, perfMs: number): void {
     this.origin = epochMs;
@@ -70,23 +69,6 @@ export class ShardRecorder {
       while (this.perSecondCounts.length <= second) this.perSecondCounts.push(0);
       this.perSecondCounts[second] += 1;
     }
-  }
-
-  trackStarts(): void {
-    this.startCounts = [];
-  }
-
-  get tracksStarts(): boolean {
-    return this.startCounts !== undefined;
-  }
-
-  /** `startPerf`: performance.now() when the operation started. */
-  noteStart(startPerf: number): void {
-    if (!this.startCounts) return;
-    const bucket = Math.floor((startPerf - this.originPerf) / START_BUCKET_MS);
-    if (bucket < 0 || bucket >= MAX_START_BUCKETS) return;
-    while (this.startCounts.length <= bucket) this.startCounts.push(0);
-    this.startCounts[bucket] += 1;
   }
 
   count(name: string, n: number): void {
@@ -170,9 +152,6 @@ export class ShardRecorder {
       histogram: encoded,
       histograms,
       perSecond: this.perSecondCounts,
-      opStarts: this.startCounts
-        ? { origin: this.origin, bucketMs: START_BUCKET_MS, counts: this.startCounts }
-        : undefined,
       generator,
     };
   }

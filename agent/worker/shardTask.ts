@@ -14,7 +14,10 @@ import { STOP_REASONS } from '../shm/stopWord.js';
 import { Gate } from './gate.js';
 import { TargetClient } from '../http/client.js';
 import { requestTimeoutOf } from '../http/options.js';
+import { RequestGateClosed, userAgentOf, type Outbound } from '../http/outbound.js';
 import { ShardRecorder, type RecordedTotals } from './recorder.js';
+import { RequestStarts } from './requestStarts.js';
+import type { OpStarts } from '../thermal/windowAnalysis.js';
 
 export interface ShardTask {
   shard: ShardAssign;
@@ -27,6 +30,10 @@ export interface ShardTask {
   /** Local epoch ms after which nothing new starts. */
   hardDeadline: number;
   progressPort: MessagePort;
+  /** Named in the user-agent of every request, for per-agent accounting at the target. */
+  agentId: string;
+  /** Record every gated request's start (a thermal agent proves nothing started while hot). */
+  trackRequestStarts: boolean;
 }
 
 export interface TaskProgress extends RecordedTotals {
@@ -43,6 +50,7 @@ export type ShardTaskResult = ReturnType<ShardRecorder['finish']> & {
   startedAtLocal: number;
   durationMs: number;
   blockedMs: number;
+  requestStarts?: OpStarts;
 };
 
 async function waitUntil(epochMs: number): Promise<void> {
@@ -56,20 +64,29 @@ async function waitUntil(epochMs: number): Promise<void> {
 
 export default async function runShardTask(task: ShardTask): Promise<ShardTaskResult> {
   const { shard, progressPort } = task;
-  const gate = new Gate(task.control, task.stop);
   const recorder = new ShardRecorder();
-  const client = new TargetClient(
-    task.target,
-    shard.load.connections + 2,
-    requestTimeoutOf(shard.params),
-    shard.transport,
-  );
+
   let status: ShardStatus = 'completed';
   let note: string | undefined;
   await waitUntil(task.startAtLocal);
   const startedAtLocal = Date.now();
   recorder.start(startedAtLocal, performance.now());
-  if (shard.params.trackOpStarts === true) recorder.trackStarts();
+  const starts = task.trackRequestStarts ? new RequestStarts(startedAtLocal, task.hardDeadline) : undefined;
+  const gate = new Gate({
+    control: task.control,
+    stopWord: task.stop,
+    hardDeadline: task.hardDeadline,
+    laneWaits: recorder.laneWaits,
+    starts,
+  });
+  const outbound: Outbound = { gate, userAgent: userAgentOf(task.agentId) };
+  const client = new TargetClient(
+    task.target,
+    shard.load.connections + 2,
+    requestTimeoutOf(shard.params),
+    outbound,
+    shard.transport,
+  );
   const progress = () => {
     const now = Date.now();
     const blockedMs = gate.blockedMs(now);
@@ -91,13 +108,17 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
         shard,
         target: task.target,
         gate,
+        outbound,
         recorder,
         client,
         hardDeadline: task.hardDeadline,
       }),
     );
   } catch (error) {
-    if (error instanceof ScenarioSkipped) {
+    // A request the gate held until the shard had to stop: the status below says why it stopped.
+    if (error instanceof RequestGateClosed) {
+      if (gate.stopReason() === STOP_REASONS.none) [status, note] = ['thermal_blocked', error.message];
+    } else if (error instanceof ScenarioSkipped) {
       status = 'skipped';
       note = error.reason;
     } else {
@@ -129,5 +150,6 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
     startedAtLocal,
     durationMs: Math.max(0, end - startedAtLocal - blockedMs),
     blockedMs,
+    requestStarts: starts?.snapshot(),
   };
 }

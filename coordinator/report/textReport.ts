@@ -43,11 +43,37 @@ function caseBlock(c: CaseReport): string[] {
     lines.push(`         measured: ${named.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
   lines.push(...namedMetricLines(c.metrics, '         '));
   if (c.transport) lines.push(`         transport: ${transportLine(c.transport)}`);
+  lines.push(...thermalFacts(c));
   const retried = c.shards.filter((s) => s.attempts.length > 1);
   for (const s of retried)
     lines.push(
       `         shard ${s.shardId} ran ${s.attempts.length} times: ${s.attempts.map((a) => `#${a.attempt} ${a.agentId} (${a.status ?? 'running'})`).join(', ')}`,
     );
+  return lines;
+}
+
+/** The limits a thermal case ran under (warning when not the reference) and general work done on a thermal agent. */
+function thermalFacts(c: CaseReport): string[] {
+  const lines: string[] = [];
+  const limits = new Map(c.thermal.map((t) => [`${t.blockCelsius}/${t.resumeCelsius}`, t]));
+  for (const t of limits.values()) {
+    lines.push(
+      t.limitsWarning
+        ? `         WARNING: ${t.limitsWarning}`
+        : `         limits in force: block >= ${t.blockCelsius} °C / resume <= ${t.resumeCelsius} °C (the reference)`,
+    );
+  }
+  for (const t of c.thermal) {
+    if (t.requestsChecked === undefined) continue;
+    lines.push(
+      `         ${t.agentId}: ${t.opsStartedWhileHot} of ${t.requestsChecked} gated request(s) started while blocked (each start checked against the governor's block/resume instants at ${t.checkResolutionMs ?? '?'} ms resolution${t.requestsUnchecked ? `; ${t.requestsUnchecked} outside the recorded range not checked` : ''})`,
+    );
+  }
+  for (const share of c.ranOnThermalAgent ?? []) {
+    lines.push(
+      `         ran on thermal agent ${share.agentId} (--general): ${share.requests} of these operations, every request gated; blocked ${fmt(share.blockedMs / 1000)} s; ${share.opsStartedWhileHot} started while blocked`,
+    );
+  }
   return lines;
 }
 

@@ -88,6 +88,16 @@ export interface AgentMetrics {
   latency: LatencySummary;
 }
 
+/** A thermal agent's part of a general case (an agent started with --thermal --general). */
+export interface ThermalAgentShare {
+  agentId: string;
+  requests: number;
+  /** Time its requests were held by the thermal gate. */
+  blockedMs: number;
+  requestsChecked?: number;
+  opsStartedWhileHot: number;
+}
+
 export interface CaseReport {
   id: string;
   suite: SuiteName;
@@ -102,7 +112,10 @@ export interface CaseReport {
   shards: ShardReport[];
   perAgent: AgentMetrics[];
   maxStartSkewMs: number | null;
-  thermal: (ThermalReport & { agentId: string })[];
+  /** Thermal reports of the shards that ran on thermal agents; `limitsWarning` when the limits are not 82 / 75 °C. */
+  thermal: (ThermalReport & { agentId: string; limitsWarning?: string })[];
+  /** Set on a general case when some of it ran on a thermal agent: its figures include gated time. */
+  ranOnThermalAgent?: ThermalAgentShare[];
   /** TLS and HTTP/2 settings the agents used (https targets, --ca, --insecure). */
   transport?: TransportSummary;
   /** Activity over time, when the run recorded it (see report/timeSeries.ts); older reports lack it. */

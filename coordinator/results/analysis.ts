@@ -1,8 +1,9 @@
 /**
  * Failure analysis and recommendations: each failed case is matched against known causes, from
  * the most specific evidence (lost shards, a crashed target, a named threshold) to the general
- * (which outcome class dominates). Recommendations follow from the causes found; none are printed
- * for a clean run.
+ * (which outcome class dominates). The first cause that fits is the case's cause; a cause judged on
+ * its own (sensor faults) is reported besides it. Recommendations follow from the causes found;
+ * none are printed for a clean run.
  */
 import type { CaseReport, FailureFinding, ThresholdVerdict } from '../report/types.js';
 
@@ -11,6 +12,8 @@ interface Cause {
   recommendation: string;
   /** The evidence, in a few words, when the cause fits the case; undefined when it does not. */
   matches(report: CaseReport): string | undefined;
+  /** Reported whenever it fits, besides the case's first cause. */
+  separate?: boolean;
 }
 
 type OutcomeClass = keyof CaseReport['metrics']['outcomes'];
@@ -71,10 +74,18 @@ const CAUSES: Cause[] = [
       ),
   },
   {
-    cause: 'thermal sensor faults',
+    cause: 'block limit never reached',
     recommendation:
-      'The temperature sensor failed or read nonsense, so the agent blocked to be safe: check the sensor source the agent reports at start (coretemp loaded, script path and sudo rule, file permissions).',
-    matches: byThreshold(/^gauge\.sensorFaults$/),
+      'The CPU never reached the block limit during the case, so it could not show that nothing starts at the limit: on the reference machine give the case more load and time (suites.thermal.thermal_limit_stress load.connections and load.durationMs; param endAfterHeatBlocks ends it once a heat cycle is done), and check that the sensor reads the CPU the load heats.',
+    matches: (r) => {
+      const t = failedThreshold(r, /^gauge\.blockLimitReached$/);
+      if (!t) return undefined;
+      const peaks = r.thermal.flatMap((x) => (x.peakCelsius !== null ? [x.peakCelsius] : []));
+      const limit = r.thermal[0]?.blockCelsius;
+      return peaks.length > 0 && limit !== undefined
+        ? `peak ${Math.max(...peaks)} °C, block limit ${limit} °C`
+        : (thresholdDetail(t) ?? 'no reading');
+    },
   },
   {
     cause: 'thermal limits never reached',
@@ -85,10 +96,17 @@ const CAUSES: Cause[] = [
         r.thresholds.find(
           (t) =>
             !t.passed &&
-            (/^gauge\.(thermalBlocks|thermalResumes)$/.test(t.metric) ||
+            (/^gauge\.(thermalBlocks|thermalResumes|heatBlocks|heatResumes)$/.test(t.metric) ||
               (t.metric === 'gauge.throttledThroughputRatio' && t.actual === null)),
         ),
       ),
+  },
+  {
+    cause: 'thermal sensor faults',
+    recommendation:
+      'The temperature sensor failed or read nonsense, so the agent blocked to be safe (these blocks are not heat and do not count as thermal cycles): check the sensor source the agent reports at start (coretemp loaded, script path and sudo rule, file permissions).',
+    matches: byThreshold(/^gauge\.sensorFaults$/),
+    separate: true,
   },
   {
     cause: 'target crashed',
@@ -232,7 +250,8 @@ const CAUSES: Cause[] = [
     cause: 'threshold not met',
     recommendation:
       "A threshold failed without a more specific cause: read the case's errors and outcome classes in the report.",
-    matches: (r) => thresholdDetail(r.thresholds.find((x) => !x.passed)),
+    // Sensor faults have a cause of their own, reported besides this one.
+    matches: (r) => thresholdDetail(r.thresholds.find((x) => !x.passed && x.metric !== 'gauge.sensorFaults')),
   },
 ];
 
@@ -248,12 +267,14 @@ export function analyseFailures(cases: readonly CaseReport[]): {
       findings.push({ caseId: report.id, cause: 'did not finish', detail: report.note ?? 'interrupted' });
       continue;
     }
+    let explained = false;
     for (const cause of CAUSES) {
+      if (explained && !cause.separate) continue;
       const detail = cause.matches(report);
       if (detail === undefined) continue;
       findings.push({ caseId: report.id, cause: cause.cause, detail });
       recommendations.add(cause.recommendation);
-      break;
+      if (!cause.separate) explained = true;
     }
   }
   return { findings, recommendations: [...recommendations] };

@@ -9,6 +9,7 @@ import { summarizeTransport } from '../../shared/custom/transport.js';
 import { holds } from '../../shared/model/testCase.js';
 import { buildTimeSeries } from '../report/timeSeries.js';
 import { decodeResultHistograms, generatorSuspectNote, mergeResults, metricValue } from './merge.js';
+import { thermalAgentShares, thermalEntries, withRequiredEvidence } from './thermalEvidence.js';
 import type {
   AgentMetrics,
   CaseReport,
@@ -62,10 +63,12 @@ export function judgeCase(run: CaseRun): CaseReport {
   const results = run.shards.flatMap((s) => (s.accepted ? [s.accepted] : []));
   const histograms = decodeResultHistograms(results);
   const metrics = mergeResults(results, histograms);
-  const thresholds: ThresholdVerdict[] = planned.settings.thresholds.map((t) => {
-    const actual = metricValue(metrics, t.metric);
-    return { ...t, actual: actual ?? null, passed: actual !== undefined && holds(t, actual) };
-  });
+  const thresholds: ThresholdVerdict[] = withRequiredEvidence(planned.id, planned.settings.thresholds).map(
+    (t) => {
+      const actual = metricValue(metrics, t.metric);
+      return { ...t, actual: actual ?? null, passed: actual !== undefined && holds(t, actual) };
+    },
+  );
   const shards = run.shards.map(shardReport);
   const skews = shards.flatMap((s) => (s.startSkewMs !== undefined ? [Math.abs(s.startSkewMs)] : []));
   let verdict: CaseVerdict;
@@ -107,7 +110,10 @@ export function judgeCase(run: CaseRun): CaseReport {
     perAgent: perAgent(results, histograms),
     maxStartSkewMs: skews.length > 0 ? Math.max(...skews) : null,
     timeSeries: buildTimeSeries(run.shards.filter((s) => s.accepted).map((s) => s.history)),
-    thermal: results.flatMap((r) => (r.thermal ? [{ agentId: r.agentId, ...r.thermal }] : [])),
+    thermal: thermalEntries(results),
+    ...(planned.definition.needs !== 'thermal' && results.some((r) => r.thermal)
+      ? { ranOnThermalAgent: thermalAgentShares(results) }
+      : {}),
     transport: summarizeTransport(planned.settings.transport),
   };
 }

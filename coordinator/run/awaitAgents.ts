@@ -15,12 +15,15 @@ export async function awaitAgents(
 ): Promise<{ cases: SelectedCase[]; skippedSuites: RunRequest['skippedSuites'] }> {
   const { log, config } = request;
   const wanted = request.agents;
-  log(`waiting up to ${config.cluster.agentWaitMs / 1000} s for ${wanted} agent(s)`);
-  if (!(await roster.waitFor(() => roster.live().length >= wanted, config.cluster.agentWaitMs))) {
-    const came = roster.live().map((a) => a.announce.agentId);
-    const refused = [...roster.refused.values()];
+  // General cases need agents serving general work: a thermal-only agent does not count for them.
+  const general = request.cases.some((c) => c.definition.needs === 'http');
+  const counted = () => (general ? roster.live('http') : roster.live());
+  log(
+    `waiting up to ${config.cluster.agentWaitMs / 1000} s for ${wanted}${general ? ' general' : ''} agent(s)`,
+  );
+  if (!(await roster.waitFor(() => counted().length >= wanted, config.cluster.agentWaitMs))) {
     throw new ClusterError(
-      `waited ${config.cluster.agentWaitMs / 1000} s for ${wanted} agent(s); ${came.length} came${came.length ? ` (${came.join(', ')})` : ''}${refused.length ? `; ${refused.join('; ')}` : ''}. Start agents with "npx agent start --nats ${request.natsUrl ?? 'URL'}"`,
+      missingAgents(roster, wanted, general, config.cluster.agentWaitMs, request.natsUrl),
       'E_NO_AGENTS',
     );
   }
@@ -39,4 +42,29 @@ export async function awaitAgents(
   }
 
   return { cases, skippedSuites };
+}
+
+/** Why the run cannot start: who came, who was refused, and what was missing. */
+function missingAgents(
+  roster: Roster,
+  wanted: number,
+  general: boolean,
+  waitedMs: number,
+  natsUrl: string | undefined,
+): string {
+  const came = roster.live().map((a) => a.announce.agentId);
+  const thermalOnly = roster
+    .live()
+    .filter((a) => !a.announce.capabilities.includes('http'))
+    .map((a) => a.announce.agentId);
+  const refused = [...roster.refused.values()];
+  const noGeneral =
+    general && thermalOnly.length > 0 && roster.live('http').length === 0
+      ? `no general agent is available: ${thermalOnly.join(', ')} take${thermalOnly.length === 1 ? 's' : ''} thermal shards only (start it with --general, or start another agent); `
+      : '';
+  const uncounted =
+    general && thermalOnly.length > 0 && !noGeneral
+      ? `; not counted for general cases (thermal shards only): ${thermalOnly.join(', ')}`
+      : '';
+  return `${noGeneral}waited ${waitedMs / 1000} s for ${wanted} agent(s); ${came.length} came${came.length ? ` (${came.join(', ')})` : ''}${uncounted}${refused.length ? `; ${refused.join('; ')}` : ''}. Start agents with "npx agent start --nats ${natsUrl ?? 'URL'}"`;
 }

@@ -16,7 +16,10 @@ export type SuiteName = string;
 /** The fast suites run by `--quick`. */
 export const QUICK_SUITES: readonly BuiltInSuite[] = ['concurrency', 'edges'];
 
-/** Agent capabilities a test case may need; every agent has `http`. */
+/**
+ * Agent capabilities a test case may need, one work consumer each: `http` is general work (every
+ * agent but a thermal-only one serves it); `thermal` is the thermal reference agent's.
+ */
 export const CAPABILITIES = ['http', 'thermal'] as const;
 export type Capability = (typeof CAPABILITIES)[number];
 

@@ -17,6 +17,11 @@ export interface HttpRequest {
   json?: unknown;
   /** Per-request bound; defaults to the shard's `requestTimeoutMs` parameter (10 s). */
   timeoutMs?: number;
+  /**
+   * The `slot` of the `runLoad` operation sending this request, when it is not the operation's first:
+   * time the request waits at the agent's thermal gate is then taken out of that operation's latency.
+   */
+  lane?: number;
 }
 
 export interface HttpResponse {
@@ -48,7 +53,11 @@ export interface ScenarioContext {
   readonly transport?: Readonly<TransportOptions>;
   /** True once the shard must stop (aborted, lease lost, deadline passed). */
   readonly stopped: boolean;
-  /** A request that is not recorded: set-up, probes, admin calls. Throws on transport errors. */
+  /**
+   * A request that is not recorded: set-up, probes, admin calls. Throws on transport errors. Like
+   * every request of a shard it waits while the agent is thermally blocked, and throws without
+   * sending when the shard must stop first.
+   */
   http(request: HttpRequest): Promise<HttpResponse>;
   /**
    * Drives `op` as this shard's load: `load.connections` concurrent slots in a closed loop, or an

@@ -179,12 +179,17 @@ export const progressSchema = z
 export const SHARD_STATUSES = ['completed', 'aborted', 'failed', 'skipped', 'thermal_blocked'] as const;
 export type ShardStatus = (typeof SHARD_STATUSES)[number];
 
+/** What began a block: a reading at or above the block limit, a sensor fault, or a warm first reading. */
+export const BLOCK_CAUSES = ['heat', 'sensor_fault', 'warm_start'] as const;
+
 const thermalEvent = z
   .object({
     t: epochMs,
     type: z.enum(['block', 'resume', 'throttle', 'sensor_fault']),
     celsius: z.number().finite().nullable(),
     detail: shortText,
+    /** Set on block events. */
+    cause: z.enum(BLOCK_CAUSES).optional(),
   })
   .strict();
 const thermalSample = z
@@ -201,8 +206,14 @@ export const thermalReportSchema = z
     blockedMs: count,
     events: z.array(thermalEvent).max(1000),
     timeline: z.array(thermalSample).max(1000),
-    /** Operations started while the reading was at or above the block limit (must stay 0). */
+    /** Gated requests started while the governor blocked work (must stay 0). */
     opsStartedWhileHot: count,
+    /** Gated requests whose start was compared with the governor's block/resume instants. */
+    requestsChecked: count.optional(),
+    /** Gated requests outside the recorded range, not compared. */
+    requestsUnchecked: count.optional(),
+    /** Resolution of that comparison (the width of the start buckets), in ms. */
+    checkResolutionMs: z.number().int().min(1).max(86_400_000).optional(),
   })
   .strict();
 export type ThermalReport = z.infer<typeof thermalReportSchema>;

@@ -63,8 +63,10 @@ test('the file sensor drives blocking and resuming of real load', async () => {
       poll_interval_ms: POLL_MS,
     }),
   );
+  // `coordinator load` is general work: a thermal agent takes it only with --general.
   const agent = await startAgent(nats.url, 'hot', [
     '--thermal',
+    '--general',
     '--thermal-source',
     `file:${sensorFile}`,
     '--thermal-limits',

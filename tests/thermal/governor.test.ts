@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { concurrencyPermille, createControlBlock, isBlocked } from '../../agent/shm/controlBlock.js';
+import {
+  CONTROL_SLOTS,
+  concurrencyPermille,
+  createControlBlock,
+  isBlocked,
+} from '../../agent/shm/controlBlock.js';
 import {
   FileSensor,
   ScriptSensor,
@@ -63,7 +68,9 @@ test('85 blocks at the next poll, 78 keeps it blocked, 74 resumes, 78 afterwards
     reason: '85 °C >= block limit 82 °C',
     state: 'blocked',
     concurrencyPermille: 1000,
+    cause: 'heat',
   });
+  assert.equal(Atomics.load(control, CONTROL_SLOTS.heatBlocks), 1, 'a heat block is counted for the workers');
 
   await readingAt(3_000, '78');
   assert.equal(isBlocked(control), true, 'between the limits the block holds');
@@ -118,6 +125,7 @@ test('starting hot keeps the agent blocked, and says why, until it cools to the 
   await governor.start();
   assert.equal(isBlocked(control), true);
   assert.deepEqual(types(governor.events()), ['block']);
+  assert.equal(governor.events()[0].cause, 'warm_start');
   assert.match(
     governor.events()[0].reason,
     /78 °C is above resume limit 75 °C \(first reading\): waiting to cool/,
@@ -168,6 +176,8 @@ for (const fault of [
     assert.equal(faultEvent.type, 'sensor_fault');
     assert.match(faultEvent.reason, fault.reason);
     assert.equal(blockEvent.type, 'block');
+    assert.equal(blockEvent.cause, 'sensor_fault');
+    assert.equal(Atomics.load(control, CONTROL_SLOTS.heatBlocks), 0, 'a fault is not heat');
     assert.match(blockEvent.reason, /^sensor fault: /);
     assert.equal(governor.timeline().at(-1)?.celsius, null, 'an untrusted reading is not plotted');
     assert.equal(governor.peakCelsius(), 70, 'nor counted as the peak');
@@ -239,4 +249,37 @@ test('a governor starts once', async (t) => {
   await write('70');
   await governor.start();
   await assert.rejects(governor.start(), /already started/);
+});
+
+test('a block is stamped after the flag is raised and a resume before it is lowered', async (t) => {
+  const { dir, cleanup } = await tempDir('stamps');
+  t.after(cleanup);
+  const file = join(dir, 'cpu_celsius');
+  const control = createControlBlock();
+  // Each reading of the clock remembers whether the workers saw the gate closed at that instant.
+  const blockedAt = new Map<number, boolean>();
+  let tick = 0;
+  const governor = new ThermalGovernor({
+    sensor: new FileSensor(file),
+    limits: testLimits(),
+    control,
+    now: () => {
+      tick += 1;
+      blockedAt.set(tick, isBlocked(control));
+      return tick;
+    },
+  });
+  t.after(() => governor.stop());
+  await writeFile(file, '70\n');
+  await governor.start();
+  await writeFile(file, '85\n');
+  await governor.pollNow();
+  await writeFile(file, '70\n');
+  await governor.pollNow();
+  const [, block, resume] = governor.events();
+  assert.equal(block.type, 'block');
+  assert.equal(blockedAt.get(block.t), true, 'workers already saw the block when it was stamped');
+  assert.equal(resume.type, 'resume');
+  assert.equal(blockedAt.get(resume.t), true, 'workers still saw the block when the resume was stamped');
+  assert.equal(isBlocked(control), false);
 });

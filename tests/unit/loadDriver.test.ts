@@ -31,14 +31,27 @@ after(() => clearInterval(ticker));
 function parts() {
   const control = createControlBlock();
   const stop = createStopWord();
-  const gate = new Gate(control, stop);
   const recorder = new ShardRecorder();
+  const gate = new Gate({
+    control,
+    stopWord: stop,
+    hardDeadline: Date.now() + 60_000,
+    laneWaits: recorder.laneWaits,
+  });
   recorder.start(Date.now(), performance.now());
   return { control, stop, gate, recorder };
 }
 
 function bounds(over: Partial<LoadBounds>): LoadBounds {
-  return { lanes: 1, requests: 0, durationMs: 60_000, rate: 0, hardDeadline: Date.now() + 60_000, ...over };
+  return {
+    lanes: 1,
+    requests: 0,
+    durationMs: 60_000,
+    rate: 0,
+    hardDeadline: Date.now() + 60_000,
+    endAfterHeatBlocks: 0,
+    ...over,
+  };
 }
 
 /** An operation that takes `ms` (async), answering 200, and keeps what it saw. */

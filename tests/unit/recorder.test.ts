@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ShardRecorder, START_BUCKET_MS } from '../../agent/worker/recorder.js';
+import { ShardRecorder } from '../../agent/worker/recorder.js';
 import { decodeHistogram } from '../../shared/metrics/histogram.js';
 import { OUTCOME_CLASSES, emptyOutcomes, type OutcomeClass } from '../../shared/metrics/outcomes.js';
 import { decodeResult, encode } from '../../shared/protocol/index.js';
@@ -74,7 +74,6 @@ test('finish() returns the documented shape with a histogram decoding to the rec
     'histogram',
     'histograms',
     'ok',
-    'opStarts',
     'ops',
     'outcomes',
     'perSecond',
@@ -89,23 +88,6 @@ test('finish() returns the documented shape with a histogram decoding to the rec
   assert.deepEqual(done.counters, { sessions: 2 });
   assert.deepEqual(done.gauges, { liveSessions: 7 });
   assert.deepEqual(done.errors, [{ key: 'ECONNRESET', count: 1 }]);
-  assert.equal(done.opStarts, undefined, 'start buckets are kept only when asked');
-});
-
-test('operation starts are bucketed per START_BUCKET_MS only when tracking is on', () => {
-  const r = recorder();
-  assert.equal(r.tracksStarts, false);
-  r.noteStart(ORIGIN_PERF + 5);
-  r.trackStarts();
-  assert.equal(r.tracksStarts, true);
-  for (const t of [0, 99, 100, 350, 399]) r.noteStart(ORIGIN_PERF + t);
-  r.noteStart(ORIGIN_PERF - 1);
-  const done = r.finish();
-  assert.deepEqual(done.opStarts, {
-    origin: 1_700_000_000_000,
-    bucketMs: START_BUCKET_MS,
-    counts: [2, 1, 0, 2],
-  });
 });
 
 test('counters add up and gauges keep the last value; bad or excess names are refused with one error', () => {

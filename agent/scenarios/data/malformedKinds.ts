@@ -5,7 +5,9 @@
  */
 import type { RequestShape } from '../../http/targetClient.js';
 
-type MalformedRequest = { shape: RequestShape } | { raw: (basePath: string) => string };
+/** Raw bytes get the base path and the agent's `User-Agent: ...\r\n` line to put in their head. */
+type RawRequest = (basePath: string, userAgentLine: string) => string;
+type MalformedRequest = { shape: RequestShape } | { raw: RawRequest };
 
 const JSON_TYPE = 'application/json';
 const post = (path: string, body: string | Uint8Array, contentType = JSON_TYPE): MalformedRequest => ({
@@ -15,7 +17,7 @@ const postJson = (path: string, json: unknown): MalformedRequest => ({
   shape: { method: 'POST', path, json },
 });
 const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
-const raw = (request: (basePath: string) => string): MalformedRequest => ({ raw: request });
+const raw = (request: RawRequest): MalformedRequest => ({ raw: request });
 
 export const MALFORMED_KINDS = {
   invalid_json: post('/process', '{"prompt": "x",'),
@@ -57,23 +59,24 @@ export const MALFORMED_KINDS = {
   bad_percent_encoding: { shape: { method: 'GET', path: '/sessions/%E0%A4%A' } },
   wrong_method: { shape: { method: 'PUT', path: '/process' } },
   huge_headers: raw(
-    (base) =>
-      `GET ${base}/ping HTTP/1.1\r\nHost: target\r\nX-Huge: ${'h'.repeat(32 * 1024)}\r\nConnection: close\r\n\r\n`,
+    (base, ua) =>
+      `GET ${base}/ping HTTP/1.1\r\nHost: target\r\n${ua}X-Huge: ${'h'.repeat(32 * 1024)}\r\nConnection: close\r\n\r\n`,
   ),
   broken_chunked_framing: raw(
-    (base) =>
-      `POST ${base}/process HTTP/1.1\r\nHost: target\r\nContent-Type: ${JSON_TYPE}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
+    (base, ua) =>
+      `POST ${base}/process HTTP/1.1\r\nHost: target\r\n${ua}Content-Type: ${JSON_TYPE}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{}\r\n0\r\n\r\n`,
   ),
   conflicting_length_headers: raw(
-    (base) =>
-      `POST ${base}/process HTTP/1.1\r\nHost: target\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n`,
+    (base, ua) =>
+      `POST ${base}/process HTTP/1.1\r\nHost: target\r\n${ua}Content-Type: ${JSON_TYPE}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n`,
   ),
   absolute_form_target: raw(
-    (base) => `GET http://elsewhere${base}/ping HTTP/1.1\r\nHost: target\r\nConnection: close\r\n\r\n`,
+    (base, ua) =>
+      `GET http://elsewhere${base}/ping HTTP/1.1\r\nHost: target\r\n${ua}Connection: close\r\n\r\n`,
   ),
   declared_length_past_limit: raw(
-    (base) =>
-      `POST ${base}/process HTTP/1.1\r\nHost: target\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: 1073741824\r\nConnection: close\r\n\r\n{`,
+    (base, ua) =>
+      `POST ${base}/process HTTP/1.1\r\nHost: target\r\n${ua}Content-Type: ${JSON_TYPE}\r\nContent-Length: 1073741824\r\nConnection: close\r\n\r\n{`,
   ),
   garbage_request_line: raw(() => '\u0016\u0003\u0001 THIS IS NOT HTTP\r\n\r\n'),
 } satisfies Record<string, MalformedRequest>;

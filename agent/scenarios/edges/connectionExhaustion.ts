@@ -8,7 +8,8 @@ import type { Socket } from 'node:net';
 import type { Scenario, ScenarioContext } from '../../../shared/model/scenario.js';
 import { intParam } from '../../../shared/model/params.js';
 import { processOperation } from '../support/processOp.js';
-import { openSocket, rawTargetOf, type RawTarget } from '../../http/rawSocket.js';
+import { openSocket, rawTargetOf, writeToAll, type RawTarget } from '../../http/rawSocket.js';
+import { RequestGateClosed } from '../../http/outbound.js';
 import { repeatWhile, settleBoth } from '../support/schedule.js';
 import { recordAliveAfter } from '../support/target.js';
 import { withClient } from '../../http/targetClient.js';
@@ -24,13 +25,15 @@ async function openStalled(
   start: string,
 ): Promise<Socket[]> {
   const opened = await Promise.allSettled(
-    Array.from({ length: count }, async () => {
-      const socket = await openSocket(target, CONNECT_TIMEOUT_MS);
-      socket.write(start);
-      return socket;
-    }),
+    Array.from({ length: count }, () => openSocket(target, start, CONNECT_TIMEOUT_MS)),
   );
   const sockets = opened.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  // Never opened because the shard stopped while thermally blocked: not the target's refusal.
+  const held = opened.find((r) => r.status === 'rejected' && r.reason instanceof RequestGateClosed);
+  if (held) {
+    for (const s of sockets) s.destroy();
+    throw (held as PromiseRejectedResult).reason;
+  }
   ctx.count('refusedConnections', count - sockets.length);
   return sockets;
 }
@@ -42,7 +45,7 @@ export const connectionExhaustionScenario: Scenario = async (ctx) => {
   const settleMs = intParam(ctx.params, 'settleMs', 300, { min: 0, max: 60_000 });
   const target = rawTargetOf(ctx);
   const head = (method: string, path: string) =>
-    `${method} ${target.basePath}${path} HTTP/1.1\r\nHost: target\r\n`;
+    `${method} ${target.basePath}${path} HTTP/1.1\r\nHost: target\r\n${target.userAgentLine}`;
   const dribblers = await openStalled(ctx, target, held, head('GET', '/ping'));
   const uploads = await openStalled(
     ctx,
@@ -56,8 +59,8 @@ export const connectionExhaustionScenario: Scenario = async (ctx) => {
       const load = ctx.runLoad(processOperation(ctx, client));
       // One more byte now and then keeps each stalled request alive without ever completing it.
       const dribbling = repeatWhile(ctx, load, dribbleMs, async () => {
-        for (const s of dribblers) if (!s.destroyed) s.write('X-Slow: 1\r\n');
-        for (const s of uploads) if (!s.destroyed) s.write('a');
+        await writeToAll(target, dribblers, 'X-Slow: 1\r\n');
+        await writeToAll(target, uploads, 'a');
       });
       await settleBoth(load, dribbling);
     });

@@ -22,7 +22,7 @@ export const malformedInputsScenario: Scenario = async (ctx) => {
     const senders = kinds.map((name): [string, () => Promise<number>] => {
       const kind = MALFORMED_KINDS[name];
       if ('raw' in kind) {
-        const bytes = kind.raw(raw.basePath);
+        const bytes = kind.raw(raw.basePath, raw.userAgentLine);
         return [name, () => rawExchange(raw, bytes, timeoutMs)];
       }
       const options = prepare(client, kind.shape);

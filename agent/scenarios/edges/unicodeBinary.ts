@@ -59,7 +59,7 @@ function toolRoundTrip(
   return async (_, slot) => {
     const written = await send(client, requests[slot].write);
     if (written.status !== 200) return { answer: written, intact: false };
-    const answer = await send(client, requests[slot].read);
+    const answer = await send(client, requests[slot].read, slot);
     const body = jsonOf(answer.text);
     const result = isRecord(body) && isRecord(body.result) ? body.result : undefined;
     return { answer, intact: answer.status === 200 && result?.content === content };

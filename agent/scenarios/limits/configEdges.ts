@@ -51,11 +51,11 @@ export const configEdgesScenario: Scenario = async (ctx) => {
         ],
       );
       const readBack = prepare(client, { path });
-      await ctx.runLoad(async (index) => {
+      await ctx.runLoad(async (index, slot) => {
         const [name, request] = documents[index % documents.length];
         const { status, after } = await attemptInput(ctx, name, async () => ({
           status: (await send(client, request)).status,
-          after: jsonOf((await send(client, readBack)).text),
+          after: jsonOf((await send(client, readBack, slot)).text),
         }));
         if (MISSING_ROUTE.has(status)) {
           missingRoute += 1;

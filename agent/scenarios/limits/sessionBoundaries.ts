@@ -13,7 +13,8 @@ import { prepare, send, withClient, type Answer } from '../../http/targetClient.
 import { isRecord, jsonOf } from '../support/json.js';
 
 type Verdict = { answer: Answer; handled: boolean; corruptServed?: boolean };
-type Kind = (index: number) => Promise<Verdict>;
+/** One input kind; `slot` goes with every request after an operation's first (see HttpRequest.lane). */
+type Kind = (index: number, slot: number) => Promise<Verdict>;
 
 const isClientError = (a: Answer) => a.status >= 400 && a.status < 500;
 
@@ -25,8 +26,9 @@ function processAs(client: TargetClient, sessionId: unknown) {
 async function prompt(
   client: TargetClient,
   id: string,
+  slot?: number,
 ): Promise<{ answer: Answer; body: Record<string, unknown> }> {
-  const answer = await send(client, processAs(client, id));
+  const answer = await send(client, processAs(client, id), slot);
   const body = jsonOf(answer.text);
   return { answer, body: isRecord(body) ? body : {} };
 }
@@ -70,22 +72,23 @@ function kinds(ctx: ScenarioContext, client: TargetClient, prefix: string): [str
     ],
     [
       'deleted_then_reused',
-      async (i) => {
+      async (i, slot) => {
         const id = `${prefix}-deleted-${i}`;
         await prompt(client, id);
-        const deleted = await send(client, prepare(client, { method: 'DELETE', path: `/sessions/${id}` }));
+        const remove = prepare(client, { method: 'DELETE', path: `/sessions/${id}` });
+        const deleted = await send(client, remove, slot);
         if (deleted.status !== 200) return { answer: deleted, handled: false };
-        const { answer, body } = await prompt(client, id);
+        const { answer, body } = await prompt(client, id, slot);
         return { answer, handled: answer.status === 200 && body.sessionCreated === true };
       },
     ],
     [
       'corrupted_history',
-      async (i) => {
+      async (i, slot) => {
         const id = `${prefix}-corrupt-${i}`;
         await prompt(client, id);
-        await adminCall(ctx, `/admin/sessions/${id}/corrupt`);
-        const { answer, body } = await prompt(client, id);
+        await adminCall(ctx, `/admin/sessions/${id}/corrupt`, {}, slot);
+        const { answer, body } = await prompt(client, id, slot);
         const recovered = answer.status === 200 && body.sessionRecovered === true;
         return { answer, handled: recovered, corruptServed: answer.status === 200 && !recovered };
       },
@@ -99,9 +102,9 @@ export const sessionBoundariesScenario: Scenario = async (ctx) => {
   await requireRoute(ctx, 'POST', `/admin/sessions/${prefix}-probe/corrupt`);
   await withClient(ctx, async (client) => {
     const all = kinds(ctx, client, prefix);
-    await ctx.runLoad(async (index) => {
+    await ctx.runLoad(async (index, slot) => {
       const [name, kind] = all[index % all.length];
-      const { answer, handled, corruptServed } = await attemptInput(ctx, name, () => kind(index));
+      const { answer, handled, corruptServed } = await attemptInput(ctx, name, () => kind(index, slot));
       if (handled) ctx.count('handled');
       else {
         if (answer.status >= 500) ctx.count('unhandled');

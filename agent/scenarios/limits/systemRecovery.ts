@@ -14,8 +14,12 @@ const RESTART_HOOK = '/admin/restart';
 const RESTARTS = [undefined, 'truncate', 'garbage'] as const;
 
 /** Restarts the target, damaging its state file first when asked; counts a detected corruption. */
-async function restart(ctx: ScenarioContext, corruptState: (typeof RESTARTS)[number]): Promise<void> {
-  const answer = await adminCall(ctx, RESTART_HOOK, corruptState ? { corruptState } : {});
+async function restart(
+  ctx: ScenarioContext,
+  corruptState: (typeof RESTARTS)[number],
+  slot: number,
+): Promise<void> {
+  const answer = await adminCall(ctx, RESTART_HOOK, corruptState ? { corruptState } : {}, slot);
   ctx.count('restarts');
   if (isRecord(answer) && isRecord(answer.lastLoad) && answer.lastLoad.status === 'corrupt')
     ctx.count('corruptionDetected');
@@ -25,19 +29,21 @@ async function restartRound(
   ctx: ScenarioContext,
   client: TargetClient,
   index: number,
+  slot: number,
   sessionPrefix: string,
 ): Promise<{ answer: Answer; recovered: boolean }> {
   const corruption = RESTARTS[index % RESTARTS.length];
   const sessionId = `${sessionPrefix}-${index}`;
   const promptInSession = prepare(client, { path: '/process', json: { prompt: 'Are you back?', sessionId } });
+  // Each request after the operation's first names its lane, so a thermal wait leaves the latency.
   if (corruption === undefined) await send(client, promptInSession);
-  await restart(ctx, corruption);
+  await restart(ctx, corruption, slot);
   // Looked up before the next prompt, which would open the session again if it had been lost.
   const kept =
     corruption !== undefined ||
-    (await send(client, prepare(client, { path: `/sessions/${sessionId}` }))).status === 200;
+    (await send(client, prepare(client, { path: `/sessions/${sessionId}` }), slot)).status === 200;
   if (corruption === undefined && kept) ctx.count('statePreserved');
-  const answer = await send(client, promptInSession);
+  const answer = await send(client, promptInSession, slot);
   return { answer, recovered: answer.status === 200 && kept };
 }
 
@@ -46,10 +52,10 @@ export const systemRecoveryScenario: Scenario = async (ctx) => {
   for (const name of ['restarts', 'recovered', 'statePreserved', 'corruptionDetected']) ctx.count(name, 0);
   const sessionPrefix = `recovery-${ctx.shard.runId}`.replace(/[^A-Za-z0-9_-]/g, '').slice(0, 40);
   await withClient(ctx, (client) =>
-    ctx.runLoad(async (index) => {
+    ctx.runLoad(async (index, slot) => {
       let result;
       try {
-        result = await restartRound(ctx, client, index, sessionPrefix);
+        result = await restartRound(ctx, client, index, slot, sessionPrefix);
       } catch (error) {
         ctx.error(`restart ${RESTARTS[index % RESTARTS.length] ?? 'clean'}: ${errorCode(error)}`);
         throw error;

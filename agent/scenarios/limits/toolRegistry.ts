@@ -71,7 +71,7 @@ export const toolRegistryScenario: Scenario = async (ctx) => {
         const lane = lanes[slot];
         const written = await send(client, lane.write);
         if (written.status !== 200) return { answer: written, correct: false };
-        const answer = await send(client, lane.read);
+        const answer = await send(client, lane.read, slot);
         return { answer, correct: resultOf(answer)?.content === lane.content };
       },
       async (index) => {

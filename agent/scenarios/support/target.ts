@@ -61,9 +61,17 @@ export async function awaitAlive(ctx: ScenarioContext): Promise<void> {
   }
 }
 
-/** An admin call that must succeed: anything but a 2xx stops the case with what the target said. */
-export async function adminCall(ctx: ScenarioContext, path: string, json: unknown = {}): Promise<unknown> {
-  const answer = await ctx.http({ method: 'POST', path, json, timeoutMs: PROBE_TIMEOUT_MS * 2 });
+/**
+ * An admin call that must succeed: anything but a 2xx stops the case with what the target said.
+ * `lane`: the load lane, when the call is part of an operation (see HttpRequest.lane).
+ */
+export async function adminCall(
+  ctx: ScenarioContext,
+  path: string,
+  json: unknown = {},
+  lane?: number,
+): Promise<unknown> {
+  const answer = await ctx.http({ method: 'POST', path, json, timeoutMs: PROBE_TIMEOUT_MS * 2, lane });
   if (answer.status < 200 || answer.status >= 300)
     throw new Error(`POST ${path} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
   return jsonOf(answer.body);
