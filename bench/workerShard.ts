@@ -3,6 +3,7 @@
  * task in a worker thread, the real control block and stop word), minus the bus. Used by the
  * benches and by the tests that need the real worker path without a cluster.
  */
+import { PROTOCOL_VERSION } from '../shared/protocol/version.js';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import { createControlBlock } from '../agent/shm/controlBlock.js';
@@ -40,7 +41,7 @@ export async function runWorkerShard(pool: Piscina, spec: WorkerShardSpec): Prom
   const task: ShardTask = {
     shard: {
       kind: 'shard.assign',
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
       catalogueHash: CATALOGUE_HASH,
       runId: 'bench',
       shardId: 'bench-0',

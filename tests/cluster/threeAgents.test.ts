@@ -2,6 +2,7 @@
  * Three real agents on a real nats-server against a real HTTP target: the report's request total
  * must equal the count the target itself served, and garbage on the bus must not hurt anyone.
  */
+import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
@@ -191,7 +192,13 @@ test('coordinator agents lists the live agents; an agent of another protocol ver
   const real = JSON.parse(new TextDecoder().decode((await kv.get('t1'))!.value));
   await kv.put(
     'future',
-    JSON.stringify({ ...real, agentId: 'future', name: 'future', protocol: 2, heartbeatAt: Date.now() }),
+    JSON.stringify({
+      ...real,
+      agentId: 'future',
+      name: 'future',
+      protocol: PROTOCOL_VERSION + 1,
+      heartbeatAt: Date.now(),
+    }),
   );
   await nc.close();
 

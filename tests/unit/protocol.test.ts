@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '../../shared/protocol/version.js';
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CATALOGUE_HASH } from '../../shared/model/catalogue.js';
@@ -16,7 +17,7 @@ const bytes = (value: unknown) =>
 
 const shard: ShardAssign = {
   kind: 'shard.assign',
-  protocol: 1,
+  protocol: PROTOCOL_VERSION,
   catalogueHash: CATALOGUE_HASH,
   runId: 'r1',
   shardId: 's-0',
@@ -54,9 +55,9 @@ test('malformed, oversized, wrong-kind, wrong-version and invalid messages are r
   rejects(() => decodeShardAssign(bytes({ ...shard, kind: 'run.lease' })), 'wrong_kind');
   rejects(() => decodeShardAssign(bytes([1, 2])), 'wrong_kind');
   rejects(
-    () => decodeShardAssign(bytes({ ...shard, protocol: 2 })),
+    () => decodeShardAssign(bytes({ ...shard, protocol: PROTOCOL_VERSION + 1 })),
     'version',
-    /version 2 does not match ours \(1\)/,
+    new RegExp(`version ${PROTOCOL_VERSION + 1} does not match ours \\(${PROTOCOL_VERSION}\\)`),
   );
   rejects(
     () => decodeShardAssign(bytes({ ...shard, load: { ...shard.load, connections: -1 } })),
@@ -67,10 +68,13 @@ test('malformed, oversized, wrong-kind, wrong-version and invalid messages are r
   rejects(() => decodeShardAssign(bytes({ ...shard, scenario: '../../etc/passwd' })), 'invalid', /scenario/);
   rejects(() => decodeShardAssign(bytes({ ...shard, runId: 'a.b' })), 'invalid', /runId/);
   rejects(
-    () => decodeLease(bytes({ kind: 'run.lease', protocol: 1, runId: 'r', seq: Number.NaN, at: 1 })),
+    () =>
+      decodeLease(
+        bytes({ kind: 'run.lease', protocol: PROTOCOL_VERSION, runId: 'r', seq: Number.NaN, at: 1 }),
+      ),
     'invalid',
   );
-  rejects(() => decodeResult(bytes({ kind: 'shard.result', protocol: 1 })), 'invalid');
+  rejects(() => decodeResult(bytes({ kind: 'shard.result', protocol: PROTOCOL_VERSION })), 'invalid');
 });
 
 test('encode refuses a message its own decoder would reject as oversized', () => {
