@@ -99,6 +99,7 @@ export function baseRequest(
     debug: flags.debug,
     log: live.log,
     onProgress: live.onProgress,
+    onPlanned: live.onPlanned,
     interrupted: interruption(),
   };
 }

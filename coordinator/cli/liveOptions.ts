@@ -13,6 +13,7 @@ import { liveCases, RunEvents } from '../live/runEvents.js';
 import { type TerminalMode, TerminalView } from '../live/terminalView.js';
 import type { RunReport } from '../report/types.js';
 import type { SelectedCase } from '../run/executeRun.js';
+import type { Announce } from '../../shared/protocol/index.js';
 import type { CaseRun } from '../dispatch/runState.js';
 
 export interface LiveFlags {
@@ -53,6 +54,7 @@ export interface LiveSession {
   log(line: string): void;
   /** The run's once-a-second callback with a case's live state. */
   onProgress(run: CaseRun): void;
+  onPlanned(runId: string, agents: readonly Announce[]): void;
   /** The human summary: stdout, or stderr when stdout carries the JSON progress. */
   summary(text: string): void;
   /** Publishes the final state. */
@@ -111,6 +113,24 @@ export async function openLive(
   return {
     log: (line) => terminal.log(line),
     onProgress: (caseRun) => events.tick(caseRun),
+    // The run id and the agents' host facts are known once the run is planned.
+    onPlanned: (runId, agents) =>
+      events.started({
+        runId,
+        mode: run.mode,
+        target: run.target,
+        cases: liveCases(run.cases),
+        agents: agents.map((a) => ({
+          agentId: a.agentId,
+          host: a.host,
+          cores: a.cores,
+          threads: a.threads,
+          memoryBytes: a.memoryBytes,
+          cpuModel: a.cpuModel,
+          platform: a.platform,
+          capabilities: a.capabilities,
+        })),
+      }),
     summary: (text) => void (mode === 'json' ? process.stderr : process.stdout).write(text),
     finished(report) {
       events.finished(report);

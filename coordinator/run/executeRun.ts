@@ -104,6 +104,10 @@ async function runOnBus(
   cleanups.push(async () => session.close());
   const plan = planMessage(runId, request.suites, target, runs);
   await session.publishPlan(plan);
+  request.onPlanned?.(
+    runId,
+    roster.live().map((a) => a.announce),
+  );
   log(`run ${runId}: ${runs.length} test case(s) against ${target} on ${roster.live().length} agent(s)`);
 
   const { status, statusNote, judged } = await runCases(session, runs, target, request);

@@ -2,6 +2,7 @@
 import type { SuiteName, TestCaseDefinition } from '../../shared/model/catalogue.js';
 import type { StressConfig } from '../../shared/config/config.js';
 import type { CaseSettings } from '../../shared/model/testCase.js';
+import type { Announce } from '../../shared/protocol/index.js';
 import type { CaseRun } from '../dispatch/runState.js';
 import type { WrittenReports } from '../report/writeReports.js';
 import type { RunReport } from '../report/types.js';
@@ -27,6 +28,8 @@ export interface RunRequest {
   saveReport?: string;
   debug?: boolean;
   log: (line: string) => void;
+  /** Called once the run is planned: its id and the agents it will use. */
+  onPlanned?: (runId: string, agents: readonly Announce[]) => void;
   /** Called once per second while a case runs, with its live state. */
   onProgress?: (run: CaseRun) => void;
   /** Resolves when the user interrupts (Ctrl-C). */
