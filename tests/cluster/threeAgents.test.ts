@@ -207,9 +207,12 @@ test('coordinator agents lists the live agents; an agent of another protocol ver
   for (const id of ['t1', 't2', 't3'])
     assert.match(
       listing.stdout,
-      new RegExp(`^${id}\\s+\\S+\\s+\\d+\\s+1\\s+[\\d.]+ GiB .*http\\s+1\\s+[\\d.]+ s ago`, 'm'),
+      new RegExp(
+        `^${id}\\s+\\S+\\s+\\d+\\s+1\\s+[\\d.]+ GiB .*http\\s+${PROTOCOL_VERSION}\\s+[\\d.]+ s ago`,
+        'm',
+      ),
     );
-  assert.match(listing.stdout, /^future .* 2 \(REFUSED\)/m);
+  assert.match(listing.stdout, new RegExp(`^future .* ${PROTOCOL_VERSION + 1} \\(REFUSED\\)`, 'm'));
   const json = await runCoordinator(['agents', '--nats', nats.url, '--json']);
   const agents = JSON.parse(json.stdout) as { agentId: string; cores: number; capabilities: string[] }[];
   assert.deepEqual(
@@ -232,6 +235,11 @@ test('coordinator agents lists the live agents; an agent of another protocol ver
     dir,
   ]);
   assert.equal(run.code, 3);
-  assert.match(run.output, /agent future speaks protocol version 2, this coordinator 1: refused/);
+  assert.match(
+    run.output,
+    new RegExp(
+      `agent future speaks protocol version ${PROTOCOL_VERSION + 1}, this coordinator ${PROTOCOL_VERSION}: refused`,
+    ),
+  );
   assert.match(run.output, /waited 2 s for 4 agent\(s\); 3 came \(t\d, t\d, t\d\)/);
 });
