@@ -11,7 +11,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { Piscina } from 'piscina';
-import { connectBus, ensureTopology, jetstreamManager, openAgentsBucket } from '../shared/bus/connection.js';
+import { awaitTopology, connectBus, onReconnect } from '../shared/bus/connection.js';
+import { agentInboxPrefix } from '../shared/bus/permissions.js';
+import type { TlsFiles } from '../shared/bus/security.js';
 import { CATALOGUE_HASH, type Capability } from '../shared/model/catalogue.js';
 import { createMergeHistogram, encodeHistogram } from '../shared/metrics/histogram.js';
 import {
@@ -35,6 +37,8 @@ import { pullShards } from './pullLoop.js';
 
 export interface AgentOptions {
   natsUrl: string;
+  /** TLS files; without them the STAMPEDE_NATS_TLS_* variables apply. */
+  tls?: TlsFiles;
   name?: string;
   threads?: number;
   heartbeatMs?: number;
@@ -48,16 +52,20 @@ export interface AgentOptions {
 /** Loopback is always allowed; anything else must be named with --allow-target. */
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
 
+const newSession = () => randomBytes(6).toString('hex');
+
 function sanitizeId(text: string): string {
   return text.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 48) || 'agent';
 }
 
 export class AgentDaemon {
   readonly agentId: string;
-  readonly session = randomBytes(6).toString('hex');
+  /** A new one after every reconnect: what the agent did before a partition is another incarnation's. */
+  session = newSession();
   readonly threads: number;
   private readonly log: (line: string) => void;
   private nc?: NatsConnection;
+  private deps?: ShardRunnerDeps;
   private kv?: KV;
   private pool?: Piscina;
   private thermal?: ThermalHooks;
@@ -86,11 +94,15 @@ export class AgentDaemon {
   async start(): Promise<void> {
     this.facts = await readHostFacts();
     if (this.options.thermal) this.thermal = await this.options.thermal(this.control);
-    const nc = await connectBus({ url: this.options.natsUrl, name: `stampede-agent-${this.agentId}` });
+    const nc = await connectBus({
+      url: this.options.natsUrl,
+      name: `stampede-agent-${this.agentId}`,
+      tls: this.options.tls,
+      inboxPrefix: agentInboxPrefix(this.agentId),
+      log: this.log,
+    });
     this.nc = nc;
-    const jsm = await jetstreamManager(nc);
-    await ensureTopology(jsm);
-    this.kv = await openAgentsBucket(nc);
+    this.kv = await awaitTopology(nc, this.log, () => this.closing);
     this.pool = new Piscina({
       filename: new URL('./worker/shardTask.js', import.meta.url).href,
       minThreads: this.threads,
@@ -104,7 +116,7 @@ export class AgentDaemon {
       this.options.heartbeatMs ?? 1000,
     );
     const js = jetstream(nc);
-    const deps: ShardRunnerDeps = {
+    this.deps = {
       nc,
       js,
       pool: this.pool,
@@ -126,7 +138,7 @@ export class AgentDaemon {
         slots: this.slots,
         closing: () => this.closing,
         run: (msg) => {
-          const job = runDeliveredShard(deps, msg).finally(() => {
+          const job = runDeliveredShard(this.deps!, msg).finally(() => {
             this.inFlight.delete(job);
             this.slots.release();
           });
@@ -135,6 +147,11 @@ export class AgentDaemon {
         log: this.log,
       });
     }
+    onReconnect(nc, () => {
+      this.session = newSession();
+      this.deps = { ...this.deps!, identity: { agentId: this.agentId, session: this.session } };
+      this.log(`reconnected to NATS: new session ${this.session} (running shards keep theirs)`);
+    });
     this.log(
       `agent ${this.agentId} (session ${this.session}) ready: ${this.threads} threads, capabilities ${this.capabilities.join(', ')}, NATS ${this.options.natsUrl}`,
     );
@@ -173,6 +190,9 @@ export class AgentDaemon {
     this.thermal?.stop();
     await this.kv?.delete(this.agentId).catch(() => undefined);
     await this.pool?.destroy();
+    this.log(
+      `rejected ${this.rejected.total()} bus message(s)${this.rejected.total() > 0 ? ` (${[...this.rejected.counts].map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
+    );
     await this.nc?.drain().catch(() => undefined);
   }
 }
