@@ -21,6 +21,8 @@ export interface RunningNatsServer {
   /** SIGKILL, keeping the store: for restart tests. */
   kill(): Promise<void>;
   process: ChildProcess;
+  /** The server's latest log lines (stderr). */
+  log(): string;
 }
 
 export const NATS_SERVER_BIN = process.env.STAMPEDE_NATS_SERVER ?? 'nats-server';
@@ -67,7 +69,7 @@ function spawnServer(
   configFile: string,
   workDir: string,
   options: StartNatsOptions,
-): { child: ChildProcess; stderr: () => string } {
+): { child: ChildProcess; stderr: () => string; log: () => string } {
   let stderr = '';
   let child: ChildProcess;
   const [command, ...args] = [...(options.wrap ?? []), NATS_SERVER_BIN];
@@ -83,9 +85,10 @@ function spawnServer(
     throw new ClusterError(`cannot start ${NATS_SERVER_BIN}: ${(error as Error).message}`, 'E_NATS_SPAWN');
   }
   child.stderr!.on('data', (d: Buffer) => {
-    if (stderr.length < 8192) stderr += d.toString();
+    // The latest 64 KiB: what a test or an error message needs, bounded for a long run.
+    stderr = (stderr + d.toString()).slice(-65_536);
   });
-  return { child, stderr: () => stderr.trim().slice(-500) };
+  return { child, stderr: () => stderr.trim().slice(-500), log: () => stderr };
 }
 
 function reportedUrl(workDir: string): URL | undefined {
@@ -135,7 +138,7 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'stampede-nats-'));
   const storeDir = options.storeDir ?? path.join(workDir, 'store');
   const configFile = options.configFile ?? writeServerConfig(workDir, storeDir, options);
-  const { child, stderr } = spawnServer(configFile, workDir, options);
+  const { child, stderr, log } = spawnServer(configFile, workDir, options);
   const reported = await waitForPort(child, workDir, stderr, options.timeoutMs ?? 10_000);
   const port = Number(reported.port);
   const stop = async (stopOptions: { keepStore?: boolean } = {}) => {
@@ -161,5 +164,6 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
       await exited(child);
     },
     process: child,
+    log,
   };
 }
