@@ -110,7 +110,7 @@ export class AgentDaemon {
       // Idle workers would otherwise die at once and be re-spawned per shard, skewing the start.
       idleTimeout: Infinity,
     });
-    await this.announce();
+    await this.firstAnnounce();
     this.heartbeat = setInterval(
       () => void this.announce().catch((e) => this.log(`heartbeat failed: ${(e as Error).message}`)),
       this.options.heartbeatMs ?? 1000,
@@ -155,6 +155,19 @@ export class AgentDaemon {
     this.log(
       `agent ${this.agentId} (session ${this.session}) ready: ${this.threads} threads, capabilities ${this.capabilities.join(', ')}, NATS ${this.options.natsUrl}`,
     );
+  }
+
+  /** A cluster moving its streams (a replica count change, an election) refuses writes for a moment. */
+  private async firstAnnounce(tries = 10): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.announce();
+      } catch (error) {
+        if (attempt >= tries) throw error;
+        this.log(`announce failed (${(error as Error).message}); retrying`);
+        await sleep(1000);
+      }
+    }
   }
 
   private async announce(): Promise<void> {

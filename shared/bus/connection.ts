@@ -141,10 +141,34 @@ async function ensureStream(
     existing = (await jsm.streams.info(config.name)).config;
   } catch {
     await jsm.streams.add({ ...config, num_replicas: replicas ?? 1 });
+    if (replicas !== undefined && replicas > 1) await streamSettled(jsm, config.name, replicas);
     return;
   }
-  if (replicas !== undefined && existing.num_replicas !== replicas)
+  if (replicas !== undefined && existing.num_replicas !== replicas) {
     await jsm.streams.update(config.name, { ...existing, num_replicas: replicas });
+    await streamSettled(jsm, config.name, replicas);
+  }
+}
+
+const SETTLE_WAIT_MS = 30_000;
+
+/**
+ * Waits until a scaled stream has a leader and every other replica is current: until then the
+ * cluster refuses writes to it (as "no responders").
+ */
+async function streamSettled(jsm: JetStreamManager, name: string, replicas: number): Promise<void> {
+  const deadline = Date.now() + SETTLE_WAIT_MS;
+  for (;;) {
+    const cluster = (await jsm.streams.info(name).catch(() => undefined))?.cluster;
+    const followers = cluster?.replicas ?? [];
+    if (cluster?.leader && followers.length === replicas - 1 && followers.every((r) => r.current)) return;
+    if (Date.now() > deadline)
+      throw new ClusterError(
+        `stream ${name} did not settle on ${replicas} replica(s) within ${SETTLE_WAIT_MS / 1000} s (leader ${cluster?.leader ?? 'none'}, ${followers.filter((r) => r.current).length} current follower(s)); does the cluster have ${replicas} JetStream nodes?`,
+        'E_CLUSTER',
+      );
+    await sleep(250);
+  }
 }
 
 /**
