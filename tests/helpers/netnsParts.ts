@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
 import type { Host } from './netns.js';
 import { AGENT_CLI, COORDINATOR_CLI, DIST, startProcess, type RunningProcess } from './processes.js';
-import type { SourceStats } from './sourceCountingTarget.js';
+import type { SourceCount, SourceStats } from './sourceCountingTarget.js';
 
 export const CONTROL = 'control';
 export const LOAD = 'load';
@@ -40,7 +40,7 @@ export interface SourceTarget {
   url: string;
   stats(): Promise<SourceStats>;
   /** Requests from one host (by its load-network address). */
-  from(stats: SourceStats, host: Host): { count: number; first: number; last: number };
+  from(stats: SourceStats, host: Host): SourceCount;
   stop(): Promise<void>;
 }
 
@@ -69,11 +69,19 @@ export async function startSourceTarget(host: Host, delayMs = 0): Promise<Source
       return JSON.parse((await reply).replace(/^stats /, '')) as SourceStats;
     },
     from(stats, from) {
-      return stats.bySource[from.address[LOAD]] ?? { count: 0, first: 0, last: 0 };
+      return stats.bySource[from.address[LOAD]] ?? { count: 0, first: 0, last: 0, seconds: {} };
     },
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
   };
+}
+
+/** Requests in the whole seconds strictly after `fromMs` and up to `toMs`. */
+export function countBetween(source: SourceCount, fromMs: number, toMs: number): number {
+  let n = 0;
+  for (const [second, count] of Object.entries(source.seconds))
+    if (Number(second) * 1000 > fromMs && Number(second) * 1000 + 999 <= toMs) n += count;
+  return n;
 }
