@@ -17,6 +17,16 @@ export interface TestCertificates {
   stranger: { cert: string; key: string };
 }
 
+/** Why the TLS tests cannot make certificates here, or undefined when they can. */
+export function opensslSkipReason(): string | undefined {
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'needs openssl to make test certificates: apt-get install -y openssl';
+  }
+}
+
 function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 }

@@ -9,7 +9,12 @@ import { rmSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
-import { makeCertificates, tlsServerBlock, type TestCertificates } from '../helpers/certificates.js';
+import {
+  makeCertificates,
+  opensslSkipReason,
+  tlsServerBlock,
+  type TestCertificates,
+} from '../helpers/certificates.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import {
   AGENT_CLI,
@@ -21,25 +26,28 @@ import {
 } from '../helpers/processes.js';
 import { readJsonReport } from '../helpers/reports.js';
 
+const skip = opensslSkipReason();
 let certs: TestCertificates;
 let nats: RunningNatsServer;
 let target: CountingTarget;
 const processes: RunningProcess[] = [];
 
 before(async () => {
+  if (skip) return;
   certs = makeCertificates();
   nats = await startNatsServer({ extraConfig: tlsServerBlock(certs) });
   target = await startCountingTarget();
 });
 
 after(async () => {
+  if (skip) return;
   await Promise.all(processes.map((p) => p.stop('SIGKILL')));
   await target.close();
   await nats.stop();
   rmSync(certs.dir, { recursive: true, force: true });
 });
 
-test('agent (flags) and coordinator (variables) run a load over mutual TLS', async () => {
+test('agent (flags) and coordinator (variables) run a load over mutual TLS', { skip }, async () => {
   const agent = startProcess(AGENT_CLI, [
     'start',
     '--nats',
@@ -86,7 +94,9 @@ test('agent (flags) and coordinator (variables) run a load over mutual TLS', asy
   assert.equal(target.total(), 300);
 });
 
-test('without a certificate signed by the CA, or without TLS at all, the server refuses the client', async () => {
+test('without a certificate signed by the CA, or without TLS at all, the server refuses the client', {
+  skip,
+}, async () => {
   const attempt = (tls?: object) =>
     connect({ servers: nats.url, maxReconnectAttempts: 0, timeout: 3000, tls });
   const trusted = await attempt({ caFile: certs.ca, certFile: certs.client.cert, keyFile: certs.client.key });
@@ -115,7 +125,7 @@ test('without a certificate signed by the CA, or without TLS at all, the server 
   assert.match(agent.output(), /cannot reach NATS at nats:\/\/127\.0\.0\.1:\d+/);
 });
 
-test('TLS flags and variables are checked before connecting, naming each problem', async () => {
+test('TLS flags and variables are checked before connecting, naming each problem', { skip }, async () => {
   const agent = startProcess(AGENT_CLI, [
     'start',
     '--nats',
