@@ -53,7 +53,11 @@ mkdirSync(values.out, { recursive: true, mode: 0o700 });
 function keyPair(name) {
   const file = path.join(values.out, `${name}.nk`);
   if (existsSync(file))
-    return { pair: nkeys.fromSeed(new TextEncoder().encode(readFileSync(file, 'utf8').trim())), file, kept: true };
+    return {
+      pair: nkeys.fromSeed(new TextEncoder().encode(readFileSync(file, 'utf8').trim())),
+      file,
+      kept: true,
+    };
   const pair = nkeys.createUser();
   writeFileSync(file, `${new TextDecoder().decode(pair.getSeed())}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);

@@ -139,7 +139,11 @@ test('agent A cannot publish as agent B: the server refuses it and the coordinat
   const code = await coordinator.exited;
   assert.equal(code, 0, coordinator.output());
   for (const p of processes)
-    assert.doesNotMatch(p.output(), /NATS refused/, 'the real parts never hit a refusal: their lists suffice');
+    assert.doesNotMatch(
+      p.output(),
+      /NATS refused/,
+      'the real parts never hit a refusal: their lists suffice',
+    );
   const report = readJsonReport(reports);
   const c = report.suites[0].testCases[0];
   assert.equal(c.metrics.requests, target.total(), 'the report counts exactly what the target served');
