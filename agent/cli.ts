@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { wholeNumber } from '../shared/cli/flags.js';
 import { checkNatsUrl } from '../shared/bus/connection.js';
 import { runCli } from '../shared/cli/main.js';
+import { addTlsOptions, tlsFromFlags, type TlsFlags } from '../shared/cli/tlsFlags.js';
 import { EXIT } from '../shared/errors.js';
 import { AgentDaemon } from './daemon.js';
 import { prepareThermal } from './thermal/setup.js';
@@ -14,10 +15,10 @@ const program = new Command('agent')
   .description('stampede agent: runs load shards handed out over NATS JetStream')
   .exitOverride();
 
-program
+const start = program
   .command('start')
   .description('join the cluster and run shards until stopped (SIGTERM/SIGINT stop it cleanly)')
-  .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://10.0.0.5:4222')
+  .requiredOption('--nats <url>', 'NATS server URL, e.g. nats://10.0.0.5:4222 (several: comma-separated)')
   .option('--name <name>', 'agent id shown in the roster (letters, digits, _ and -)')
   .option(
     '--threads <n>',
@@ -42,9 +43,10 @@ program
     '--allow-target <host>',
     'a host this agent may send load to, besides loopback (repeatable)',
     (v: string, prev: string[] = []) => [...prev, v.toLowerCase()],
-  )
-  .action(
-    async (opts: {
+  );
+addTlsOptions(start).action(
+  async (
+    opts: {
       nats: string;
       name?: string;
       threads?: number;
@@ -53,32 +55,35 @@ program
       thermalSource: string;
       thermalLimits?: string;
       allowTarget?: string[];
-    }) => {
-      checkNatsUrl(opts.nats);
-      const log = (line: string) => console.error(`[agent ${opts.name ?? os.hostname()}] ${line}`);
-      const thermal = opts.thermal
-        ? await prepareThermal(opts.thermalSource, opts.thermalLimits, log)
-        : undefined;
-      const agent = new AgentDaemon({
-        natsUrl: opts.nats,
-        name: opts.name,
-        threads: opts.threads,
-        thermal,
-        general: opts.general === true,
-        allowTargets: opts.allowTarget ?? [],
-        log,
-      });
-      let stopping = false;
-      const shutdown = (signal: string) => {
-        if (stopping) process.exit(EXIT.cluster);
-        stopping = true;
-        log(`${signal}: stopping running shards and storing their results`);
-        void agent.stop().then(() => process.exit(EXIT.ok));
-      };
-      process.on('SIGTERM', () => shutdown('SIGTERM'));
-      process.on('SIGINT', () => shutdown('SIGINT'));
-      await agent.start();
-    },
-  );
+    } & TlsFlags,
+  ) => {
+    checkNatsUrl(opts.nats);
+    const tls = tlsFromFlags(opts);
+    const log = (line: string) => console.error(`[agent ${opts.name ?? os.hostname()}] ${line}`);
+    const thermal = opts.thermal
+      ? await prepareThermal(opts.thermalSource, opts.thermalLimits, log)
+      : undefined;
+    const agent = new AgentDaemon({
+      natsUrl: opts.nats,
+      tls,
+      name: opts.name,
+      threads: opts.threads,
+      thermal,
+      general: opts.general === true,
+      allowTargets: opts.allowTarget ?? [],
+      log,
+    });
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) process.exit(EXIT.cluster);
+      stopping = true;
+      log(`${signal}: stopping running shards and storing their results`);
+      void agent.stop().then(() => process.exit(EXIT.ok));
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+    await agent.start();
+  },
+);
 
 await runCli(program, 'agent');

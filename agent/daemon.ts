@@ -11,7 +11,9 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { Piscina } from 'piscina';
-import { connectBus, ensureTopology, jetstreamManager, openAgentsBucket } from '../shared/bus/connection.js';
+import { awaitTopology, connectBus, onReconnect } from '../shared/bus/connection.js';
+import { agentInboxPrefix } from '../shared/bus/permissions.js';
+import type { TlsFiles } from '../shared/bus/security.js';
 import { CATALOGUE_HASH, type Capability } from '../shared/model/catalogue.js';
 import { createMergeHistogram, encodeHistogram } from '../shared/metrics/histogram.js';
 import {
@@ -35,6 +37,8 @@ import { pullShards } from './pullLoop.js';
 
 export interface AgentOptions {
   natsUrl: string;
+  /** TLS files; without them the STAMPEDE_NATS_TLS_* variables apply. */
+  tls?: TlsFiles;
   name?: string;
   threads?: number;
   heartbeatMs?: number;
@@ -53,16 +57,20 @@ export interface AgentOptions {
 /** Loopback is always allowed; anything else must be named with --allow-target. */
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
 
+const newSession = () => randomBytes(6).toString('hex');
+
 function sanitizeId(text: string): string {
   return text.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 48) || 'agent';
 }
 
 export class AgentDaemon {
   readonly agentId: string;
-  readonly session = randomBytes(6).toString('hex');
+  /** A new one after every reconnect: what the agent did before a partition is another incarnation's. */
+  session = newSession();
   readonly threads: number;
   private readonly log: (line: string) => void;
   private nc?: NatsConnection;
+  private deps?: ShardRunnerDeps;
   private kv?: KV;
   private pool?: Piscina;
   private thermal?: ThermalHooks;
@@ -93,11 +101,15 @@ export class AgentDaemon {
   async start(): Promise<void> {
     this.facts = await readHostFacts();
     if (this.options.thermal) this.thermal = await this.options.thermal(this.control);
-    const nc = await connectBus({ url: this.options.natsUrl, name: `stampede-agent-${this.agentId}` });
+    const nc = await connectBus({
+      url: this.options.natsUrl,
+      name: `stampede-agent-${this.agentId}`,
+      tls: this.options.tls,
+      inboxPrefix: agentInboxPrefix(this.agentId),
+      log: this.log,
+    });
     this.nc = nc;
-    const jsm = await jetstreamManager(nc);
-    await ensureTopology(jsm);
-    this.kv = await openAgentsBucket(nc);
+    this.kv = await awaitTopology(nc, this.log, () => this.closing);
     this.pool = new Piscina({
       filename: new URL('./worker/shardTask.js', import.meta.url).href,
       minThreads: this.threads,
@@ -105,13 +117,13 @@ export class AgentDaemon {
       // Idle workers would otherwise die at once and be re-spawned per shard, skewing the start.
       idleTimeout: Infinity,
     });
-    await this.announce();
+    await this.firstAnnounce();
     this.heartbeat = setInterval(
       () => void this.announce().catch((e) => this.log(`heartbeat failed: ${(e as Error).message}`)),
       this.options.heartbeatMs ?? 1000,
     );
     const js = jetstream(nc);
-    const deps: ShardRunnerDeps = {
+    this.deps = {
       nc,
       js,
       pool: this.pool,
@@ -133,7 +145,7 @@ export class AgentDaemon {
         slots: this.slots,
         closing: () => this.closing,
         run: (msg) => {
-          const job = runDeliveredShard(deps, msg).finally(() => {
+          const job = runDeliveredShard(this.deps!, msg).finally(() => {
             this.inFlight.delete(job);
             this.slots.release();
           });
@@ -142,6 +154,11 @@ export class AgentDaemon {
         log: this.log,
       });
     }
+    onReconnect(nc, () => {
+      this.session = newSession();
+      this.deps = { ...this.deps!, identity: { agentId: this.agentId, session: this.session } };
+      this.log(`reconnected to NATS: new session ${this.session} (running shards keep theirs)`);
+    });
     this.log(
       `agent ${this.agentId} (session ${this.session}) ready: ${this.threads} threads, capabilities ${this.capabilities.join(', ')}, NATS ${this.options.natsUrl}`,
     );
@@ -151,6 +168,19 @@ export class AgentDaemon {
           ? 'thermal agent with --general: general shards run here too, every request gated by the thermal governor'
           : 'thermal agent: takes thermal shards only (start with --general to take general shards too)',
       );
+  }
+
+  /** A cluster moving its streams (a replica count change, an election) refuses writes for a moment. */
+  private async firstAnnounce(tries = 10): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.announce();
+      } catch (error) {
+        if (attempt >= tries) throw error;
+        this.log(`announce failed (${(error as Error).message}); retrying`);
+        await sleep(1000);
+      }
+    }
   }
 
   private async announce(): Promise<void> {
@@ -186,6 +216,9 @@ export class AgentDaemon {
     this.thermal?.stop();
     await this.kv?.delete(this.agentId).catch(() => undefined);
     await this.pool?.destroy();
+    this.log(
+      `rejected ${this.rejected.total()} bus message(s)${this.rejected.total() > 0 ? ` (${[...this.rejected.counts].map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
+    );
     await this.nc?.drain().catch(() => undefined);
   }
 }

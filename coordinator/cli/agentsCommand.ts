@@ -4,12 +4,17 @@ import { EXIT } from '../../shared/errors.js';
 import { checkNatsUrl, connectBus, openAgentsBucket } from '../../shared/bus/connection.js';
 import { decodeAnnounce, type Announce } from '../../shared/protocol/index.js';
 import { refusalOf } from '../cluster/roster.js';
+import type { TlsFiles } from '../../shared/bus/security.js';
+import { addTlsOptions, tlsFromFlags, type TlsFlags } from '../../shared/cli/tlsFlags.js';
 
 /** Heartbeats older than this are shown as stale; the bucket drops them after a minute. */
 const STALE_MS = 5000;
 
-export async function listAgents(natsUrl: string): Promise<{ agents: Announce[]; table: string }> {
-  const nc = await connectBus({ url: natsUrl, name: 'stampede-coordinator-agents' });
+export async function listAgents(
+  natsUrl: string,
+  tls?: TlsFiles,
+): Promise<{ agents: Announce[]; table: string }> {
+  const nc = await connectBus({ url: natsUrl, name: 'stampede-coordinator-agents', tls });
   try {
     const kv = await openAgentsBucket(nc);
     const agents: Announce[] = [];
@@ -64,14 +69,13 @@ export async function listAgents(natsUrl: string): Promise<{ agents: Announce[];
 }
 
 export function registerAgentsCommand(program: Command): void {
-  program
-    .command('agents')
+  addTlsOptions(program.command('agents'))
     .description('list the live agents: id, host, cores, memory, CPU, capabilities, protocol, last heartbeat')
     .requiredOption('--nats <url>', 'NATS server of the cluster')
     .option('--json', 'print JSON instead of a table')
-    .action(async (flags: { nats: string; json?: boolean }) => {
+    .action(async (flags: { nats: string; json?: boolean } & TlsFlags) => {
       checkNatsUrl(flags.nats);
-      const { agents, table } = await listAgents(flags.nats);
+      const { agents, table } = await listAgents(flags.nats, tlsFromFlags(flags));
       process.stdout.write(flags.json ? JSON.stringify(agents, null, 2) + '\n' : table + '\n');
       process.exit(EXIT.ok);
     });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { checkNatsUrl } from '../../shared/bus/connection.js';
 import { collect, positiveNumber, wholeNumber } from '../../shared/cli/flags.js';
+import { addTlsOptions, tlsFromFlags, type TlsFlags } from '../../shared/cli/tlsFlags.js';
 import { loadConfig, type StressConfig } from '../../shared/config/config.js';
 import { EXIT } from '../../shared/errors.js';
 import type { RunOutcome, RunRequest } from '../run/request.js';
@@ -35,8 +36,9 @@ function interruption(): Promise<void> {
   });
 }
 
-export interface CommonFlags extends LiveFlags {
+export interface CommonFlags extends LiveFlags, TlsFlags {
   nats?: string;
+  replicas?: number;
   agents?: number;
   config?: string[];
   timeout?: number;
@@ -49,8 +51,16 @@ export interface CommonFlags extends LiveFlags {
 }
 
 export function addCommonOptions(command: Command): Command {
-  return addLiveOptions(command)
-    .option('--nats <url>', 'NATS server of a running cluster (default: start the embedded cluster)')
+  return addTlsOptions(addLiveOptions(command))
+    .option(
+      '--nats <url>',
+      'NATS server of a running cluster, or its nodes comma-separated (default: start the embedded cluster)',
+    )
+    .option(
+      '--replicas <n>',
+      'copies of each stream; 3 on a 3-node cluster survives the loss of a node (default 1)',
+      wholeNumber('--replicas', 1, 5),
+    )
     .option(
       '--agents <n>',
       'agents to wait for (default: 2 local agents in the embedded cluster, 1 with --nats)',
@@ -92,6 +102,8 @@ export function baseRequest(
   if (flags.nats) checkNatsUrl(flags.nats);
   return {
     natsUrl: flags.nats,
+    tls: tlsFromFlags(flags),
+    replicas: flags.replicas,
     agents: flags.agents ?? (flags.nats ? 1 : 2),
     timeoutSec: flags.timeout ?? envTimeoutSec(),
     reportsDir: path.resolve(flags.reportsDir),

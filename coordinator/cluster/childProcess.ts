@@ -25,8 +25,16 @@ export function track(child: ChildProcess): void {
   child.once('exit', () => living.delete(child));
 }
 
-export function startChild(name: string, args: string[], options: { echo?: boolean } = {}): ManagedChild {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+export function startChild(
+  name: string,
+  args: string[],
+  options: { echo?: boolean; env?: NodeJS.ProcessEnv } = {},
+): ManagedChild {
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+    env: options.env ?? process.env,
+  });
   track(child);
   const lines: string[] = [];
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {

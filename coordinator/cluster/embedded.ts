@@ -10,6 +10,8 @@ import { ClusterError } from '../../shared/errors.js';
 import { PACKAGE_ROOT } from '../../shared/config/paths.js';
 import { startChild, waitForLine, type ManagedChild } from './childProcess.js';
 import { startNatsServer, type RunningNatsServer } from './natsServer.js';
+import { layOutTopology, type ConnectOptions } from '../../shared/bus/connection.js';
+import { embeddedUsers } from './embeddedUsers.js';
 
 export interface EmbeddedOptions {
   agents: number;
@@ -22,6 +24,8 @@ export interface EmbeddedOptions {
 
 export interface EmbeddedCluster {
   natsUrl: string;
+  /** The coordinator's per-run credentials (the server refuses anyone without a per-run user). */
+  connection: Pick<ConnectOptions, 'credentials' | 'tls'>;
   targetUrl?: string;
   stop(): Promise<void>;
 }
@@ -55,7 +59,11 @@ export async function startEmbeddedCluster(options: EmbeddedOptions): Promise<Em
     await nats?.stop();
   };
   try {
-    nats = await startNatsServer();
+    const agentIds = Array.from({ length: options.agents }, (_, i) => `local-${i + 1}`);
+    const users = embeddedUsers(options.thermalAgent ? [...agentIds, 'local-thermal'] : agentIds);
+    nats = await startNatsServer({ extraConfig: users.authorization });
+    // Laid out before the agents start: their users may only use the streams, not create them.
+    await layOutTopology(nats.url, users.coordinator);
     let targetUrl: string | undefined;
     if (options.target) {
       const target = await startTargetChild(options.debug);
@@ -78,7 +86,7 @@ export async function startEmbeddedCluster(options: EmbeddedOptions): Promise<Em
             '--threads',
             String(threads),
           ],
-          { echo: options.debug },
+          { echo: options.debug, env: users.agentEnv(`local-${i}`) },
         ),
       );
     }
@@ -99,11 +107,11 @@ export async function startEmbeddedCluster(options: EmbeddedOptions): Promise<Em
             '--thermal-source',
             `scripted:${EMBEDDED_THERMAL_CURVE}`,
           ],
-          { echo: options.debug },
+          { echo: options.debug, env: users.agentEnv('local-thermal') },
         ),
       );
     }
-    return { natsUrl: nats.url, targetUrl, stop };
+    return { natsUrl: nats.url, connection: { credentials: users.coordinator, tls: {} }, targetUrl, stop };
   } catch (error) {
     await stop();
     throw error;

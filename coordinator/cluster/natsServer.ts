@@ -21,6 +21,8 @@ export interface RunningNatsServer {
   /** SIGKILL, keeping the store: for restart tests. */
   kill(): Promise<void>;
   process: ChildProcess;
+  /** The server's latest log lines (stderr). */
+  log(): string;
 }
 
 export const NATS_SERVER_BIN = process.env.STAMPEDE_NATS_SERVER ?? 'nats-server';
@@ -33,6 +35,14 @@ export interface StartNatsOptions {
   timeoutMs?: number;
   /** More nats-server config (e.g. an authorization block), appended as is. */
   extraConfig?: string;
+  /** Address to listen on (default 127.0.0.1), e.g. one inside a network namespace. */
+  host?: string;
+  /** A command the server runs under, e.g. ["ip", "netns", "exec", "ns1"]. */
+  wrap?: string[];
+  /** A config file used as is instead of a generated one (`extraConfig`, `host`, `port` then do not apply). */
+  configFile?: string;
+  /** Variables for the server, which a config file may read as $NAME. */
+  env?: Record<string, string>;
 }
 
 function exited(child: ChildProcess): Promise<void> {
@@ -46,8 +56,7 @@ function writeServerConfig(workDir: string, storeDir: string, options: StartNats
   writeFileSync(
     configFile,
     [
-      `listen: "127.0.0.1:${options.port ?? -1}"`,
-      `ports_file_dir: "${workDir}"`,
+      `listen: "${options.host ?? '127.0.0.1'}:${options.port ?? -1}"`,
       `jetstream { store_dir: "${storeDir}" }`,
       options.extraConfig ?? '',
       '',
@@ -56,30 +65,38 @@ function writeServerConfig(workDir: string, storeDir: string, options: StartNats
   return configFile;
 }
 
-function spawnServer(configFile: string): { child: ChildProcess; stderr: () => string } {
+function spawnServer(
+  configFile: string,
+  workDir: string,
+  options: StartNatsOptions,
+): { child: ChildProcess; stderr: () => string; log: () => string } {
   let stderr = '';
   let child: ChildProcess;
+  const [command, ...args] = [...(options.wrap ?? []), NATS_SERVER_BIN];
   try {
-    child = spawn(NATS_SERVER_BIN, ['-c', configFile], {
+    // The ports file tells which port a `-1` listen got, whatever the config file says.
+    child = spawn(command, [...args, '-c', configFile, '--ports_file_dir', workDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
       detached: true,
+      env: { ...process.env, ...options.env },
     });
     track(child);
   } catch (error) {
     throw new ClusterError(`cannot start ${NATS_SERVER_BIN}: ${(error as Error).message}`, 'E_NATS_SPAWN');
   }
   child.stderr!.on('data', (d: Buffer) => {
-    if (stderr.length < 8192) stderr += d.toString();
+    // The latest 64 KiB: what a test or an error message needs, bounded for a long run.
+    stderr = (stderr + d.toString()).slice(-65_536);
   });
-  return { child, stderr: () => stderr.trim().slice(-500) };
+  return { child, stderr: () => stderr.trim().slice(-500), log: () => stderr };
 }
 
-function reportedPort(workDir: string): number | undefined {
+function reportedUrl(workDir: string): URL | undefined {
   const portsFile = readdirSync(workDir).find((f) => f.endsWith('.ports'));
   if (!portsFile) return undefined;
   const ports = JSON.parse(readFileSync(path.join(workDir, portsFile), 'utf8')) as { nats?: string[] };
   const first = ports.nats?.[0];
-  return first ? Number(new URL(first).port) : undefined;
+  return first ? new URL(first) : undefined;
 }
 
 /** Races "the ports file appeared" against "the process failed or exited", up to `timeoutMs`. */
@@ -88,7 +105,7 @@ async function waitForPort(
   workDir: string,
   stderr: () => string,
   timeoutMs: number,
-): Promise<number> {
+): Promise<URL> {
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -107,8 +124,8 @@ async function waitForPort(
         `nats-server exited with code ${child.exitCode} at start: ${stderr()}`,
         'E_NATS_SPAWN',
       );
-    const port = reportedPort(workDir);
-    if (port) return port;
+    const url = reportedUrl(workDir);
+    if (url) return url;
   }
   child.kill('SIGKILL');
   throw new ClusterError(
@@ -120,9 +137,10 @@ async function waitForPort(
 export async function startNatsServer(options: StartNatsOptions = {}): Promise<RunningNatsServer> {
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'stampede-nats-'));
   const storeDir = options.storeDir ?? path.join(workDir, 'store');
-  const configFile = writeServerConfig(workDir, storeDir, options);
-  const { child, stderr } = spawnServer(configFile);
-  const port = await waitForPort(child, workDir, stderr, options.timeoutMs ?? 10_000);
+  const configFile = options.configFile ?? writeServerConfig(workDir, storeDir, options);
+  const { child, stderr, log } = spawnServer(configFile, workDir, options);
+  const reported = await waitForPort(child, workDir, stderr, options.timeoutMs ?? 10_000);
+  const port = Number(reported.port);
   const stop = async (stopOptions: { keepStore?: boolean } = {}) => {
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
@@ -132,10 +150,11 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
         await exited(child);
       }
     }
-    rmSync(stopOptions.keepStore ? configFile : workDir, { recursive: true, force: true });
+    if (!stopOptions.keepStore) rmSync(workDir, { recursive: true, force: true });
+    else if (!options.configFile) rmSync(configFile, { force: true });
   };
   return {
-    url: `nats://127.0.0.1:${port}`,
+    url: `nats://${reported.hostname}:${port}`,
     port,
     pid: child.pid!,
     storeDir,
@@ -145,5 +164,6 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
       await exited(child);
     },
     process: child,
+    log,
   };
 }

@@ -34,6 +34,8 @@ export class ResultCollector {
   onProgress(subject: string, data: Uint8Array): void {
     try {
       const progress = decodeProgress(data);
+      if (subject.split('.').at(-1) !== progress.agentId)
+        throw new Error(`progress on ${subject} claims agent ${progress.agentId}`);
       const shard = this.book.shards.get(progress.shardId);
       if (!shard || progress.attempt !== shard.currentAttempt) return;
       const last = shard.lastProgress;

@@ -61,7 +61,12 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
         `no --target given: started the reference target at ${target} (agents on other hosts cannot reach it; pass --target URL)`,
       );
     }
-    const nc = await connectBus({ url: natsUrl, name: 'stampede-coordinator' });
+    const nc = await connectBus({
+      url: natsUrl,
+      name: 'stampede-coordinator',
+      log,
+      ...(embedded ? embedded.connection : { tls: request.tls }),
+    });
     cleanups.push(() => nc.drain().catch(() => undefined));
     return await runOnBus(nc, request, target!, cleanups);
   } finally {
@@ -79,9 +84,9 @@ async function runOnBus(
   const { log, config } = request;
   const rejected = new RejectedMessages(log);
   const jsm = await jetstreamManager(nc);
-  await ensureTopology(jsm, config.cluster);
+  await ensureTopology(jsm, { ...config.cluster, replicas: request.replicas });
   const roster = new Roster(rejected, log);
-  await roster.watch(await openAgentsBucket(nc));
+  await roster.watch(await openAgentsBucket(nc, request.replicas));
   cleanups.push(async () => roster.close());
 
   const startedAt = new Date();

@@ -1,5 +1,6 @@
 /** What `run` and `load` ask of a run, and what they get back. */
 import type { SuiteName, TestCaseDefinition } from '../../shared/model/catalogue.js';
+import type { TlsFiles } from '../../shared/bus/security.js';
 import type { StressConfig } from '../../shared/config/config.js';
 import type { CaseSettings } from '../../shared/model/testCase.js';
 import type { Announce } from '../../shared/protocol/index.js';
@@ -20,6 +21,10 @@ export interface RunRequest {
   /** A thermal case with no thermal agent: skip it (--all) or fail the run (--suite thermal). */
   requireThermal: boolean;
   natsUrl?: string;
+  /** TLS files for --nats; `{}` for none. */
+  tls?: TlsFiles;
+  /** Copies of each stream (--replicas); the streams are scaled to it when they exist. */
+  replicas?: number;
   agents: number;
   target?: string;
   timeoutSec?: number;

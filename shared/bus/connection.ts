@@ -1,80 +1,99 @@
 /**
- * Connecting to NATS and laying out the JetStream topology. Both sides call `ensureTopology` so
- * that whichever starts first finds the streams in place; only the coordinator updates consumer
- * settings (ack wait, max deliver), because only it holds the run's config.
+ * Connecting to NATS: one URL or a cluster's several, credentials and TLS (shared/bus/security.ts),
+ * reconnecting for ever, permission refusals logged. The topology lives in shared/bus/topology.ts
+ * and is re-exported here for the callers that connect and then lay it out.
  */
-import { readFileSync } from 'node:fs';
-import {
-  connect,
-  credsAuthenticator,
-  nanos,
-  type ConnectionOptions,
-  type NatsConnection,
-} from '@nats-io/transport-node';
-import {
-  AckPolicy,
-  DeliverPolicy,
-  RetentionPolicy,
-  StorageType,
-  jetstreamManager,
-  type JetStreamManager,
-} from '@nats-io/jetstream';
-import { Kvm, type KV } from '@nats-io/kv';
-
-import { CAPABILITIES } from '../model/catalogue.js';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { ClusterError, UsageError } from '../errors.js';
-import { AGENTS_BUCKET, STREAMS, SUBJECTS, consumerName } from '../protocol/index.js';
+import { ensureTopology, jetstreamManager, openAgentsBucket } from './topology.js';
+import { credentialsFromEnv, resolveTls, tlsOptions, type Credentials, type TlsFiles } from './security.js';
+
+export { credentialsFromEnv } from './security.js';
+export {
+  awaitTopology,
+  ensureTopology,
+  jetstreamManager,
+  openAgentsBucket,
+  type TopologySettings,
+} from './topology.js';
 
 export interface ConnectOptions {
+  /** One NATS URL, or several separated by commas (the nodes of a cluster). */
   url: string;
   name: string;
   /** How long the first connection may take before the URL is declared unreachable. */
   timeoutMs?: number;
+  /** Used instead of the environment's credentials (the embedded cluster's per-run users). */
+  credentials?: Credentials;
+  /** Used instead of the STAMPEDE_NATS_TLS_* variables; `{}` means no TLS. */
+  tls?: TlsFiles;
+  /** Where request replies arrive; a per-agent user may read only its own. */
+  inboxPrefix?: string;
+  /** Told about every refused publish or subscribe (permissions violations), for the log. */
+  log?: (line: string) => void;
 }
 
-/** Checks a `nats://host:port` URL, naming the flag on failure. */
+/** The URLs of a `--nats` value: one, or several separated by commas. */
+export function natsServers(url: string): string[] {
+  return url
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
+}
+
+/** Checks a `nats://host:port` URL (or a comma-separated list of them), naming the flag on failure. */
 export function checkNatsUrl(url: string, flag = '--nats'): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new UsageError(`${flag}: "${url}" is not a URL; expected nats://host:port`);
-  }
-  if (!['nats:', 'tls:'].includes(parsed.protocol) || !parsed.hostname) {
-    throw new UsageError(`${flag}: "${url}" is not a NATS URL; expected nats://host:port`);
+  const servers = natsServers(url);
+  if (servers.length === 0) throw new UsageError(`${flag}: empty; expected nats://host:port`);
+  for (const server of servers) {
+    let parsed: URL;
+    try {
+      parsed = new URL(server);
+    } catch {
+      throw new UsageError(`${flag}: "${server}" is not a URL; expected nats://host:port`);
+    }
+    if (!['nats:', 'tls:'].includes(parsed.protocol) || !parsed.hostname) {
+      throw new UsageError(`${flag}: "${server}" is not a NATS URL; expected nats://host:port`);
+    }
   }
   return url;
 }
 
-/**
- * Credentials come from the environment, never from flags (which show in `ps`):
- * STAMPEDE_NATS_CREDS (a .creds file), STAMPEDE_NATS_USER + STAMPEDE_NATS_PASSWORD, or
- * STAMPEDE_NATS_TOKEN.
- */
-export function credentialsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<ConnectionOptions> {
-  if (env.STAMPEDE_NATS_CREDS) {
-    let creds: Uint8Array;
-    try {
-      creds = readFileSync(env.STAMPEDE_NATS_CREDS);
-    } catch (error) {
-      throw new UsageError(
-        `STAMPEDE_NATS_CREDS: cannot read ${env.STAMPEDE_NATS_CREDS} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-      );
+const LOGGED_REFUSALS = 10;
+
+/** Logs the server's permission refusals (the first few in full), which nats.js only reports as status. */
+function logRefusals(nc: NatsConnection, log: (line: string) => void): void {
+  let seen = 0;
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type !== 'error' || !/permissions violation/i.test(String(status.error))) continue;
+      seen += 1;
+      if (seen <= LOGGED_REFUSALS)
+        log(
+          `NATS refused: ${String(status.error)}${seen === LOGGED_REFUSALS ? ' (further refusals not logged)' : ''}`,
+        );
     }
-    return { authenticator: credsAuthenticator(creds) };
-  }
-  if (env.STAMPEDE_NATS_USER) return { user: env.STAMPEDE_NATS_USER, pass: env.STAMPEDE_NATS_PASSWORD ?? '' };
-  if (env.STAMPEDE_NATS_TOKEN) return { token: env.STAMPEDE_NATS_TOKEN };
-  return {};
+  })().catch(() => undefined);
+}
+
+/** Calls `handler` after every reconnect of `nc` (not on the first connect). */
+export function onReconnect(nc: NatsConnection, handler: () => void): void {
+  void (async () => {
+    for await (const status of nc.status()) if (status.type === 'reconnect') handler();
+  })().catch(() => undefined);
 }
 
 export async function connectBus(options: ConnectOptions): Promise<NatsConnection> {
-  const credentials = credentialsFromEnv();
+  const credentials = options.credentials ?? credentialsFromEnv();
+  const tls = options.tls ?? resolveTls();
+  let nc: NatsConnection;
   try {
-    return await connect({
+    nc = await connect({
       ...credentials,
-      servers: [options.url],
+      ...tlsOptions(Object.keys(tls ?? {}).length > 0 ? tls : undefined),
+      servers: natsServers(options.url),
       name: options.name,
+      inboxPrefix: options.inboxPrefix,
       timeout: options.timeoutMs ?? 5000,
       // The default gives up after 10 attempts (~21 s) and closes for good; a long run must
       // outlive a restart of the server.
@@ -91,77 +110,17 @@ export async function connectBus(options: ConnectOptions): Promise<NatsConnectio
       { cause: error },
     );
   }
+  if (options.log) logRefusals(nc, options.log);
+  return nc;
 }
 
-export interface TopologySettings {
-  ackWaitMs: number;
-  maxDeliver: number;
-}
-
-async function ensureStream(
-  jsm: JetStreamManager,
-  config: Parameters<JetStreamManager['streams']['add']>[0],
-): Promise<void> {
+/** Connects once to create the streams, consumers and roster bucket, then disconnects. */
+export async function layOutTopology(url: string, credentials: Credentials): Promise<void> {
+  const nc = await connectBus({ url, name: 'stampede-topology', credentials, tls: {} });
   try {
-    await jsm.streams.info(config.name!);
-  } catch {
-    await jsm.streams.add(config);
+    await ensureTopology(await jetstreamManager(nc));
+    await openAgentsBucket(nc);
+  } finally {
+    await nc.close();
   }
 }
-
-/**
- * Creates the streams and the per-capability work consumers when missing. With `settings`, the
- * consumers are also updated to them (the coordinator's call).
- */
-export async function ensureTopology(jsm: JetStreamManager, settings?: TopologySettings): Promise<void> {
-  await ensureStream(jsm, {
-    name: STREAMS.work,
-    subjects: [SUBJECTS.workAll],
-    retention: RetentionPolicy.Workqueue,
-    storage: StorageType.File,
-    max_msg_size: 512 * 1024,
-    duplicate_window: nanos(120_000),
-  });
-  await ensureStream(jsm, {
-    name: STREAMS.runs,
-    subjects: [SUBJECTS.runsAll],
-    retention: RetentionPolicy.Limits,
-    storage: StorageType.File,
-    max_age: nanos(7 * 24 * 3600_000),
-    max_bytes: 1024 * 1024 * 1024,
-    max_msgs_per_subject: 64,
-    max_msg_size: 1024 * 1024,
-    duplicate_window: nanos(120_000),
-  });
-  for (const capability of CAPABILITIES) {
-    const name = consumerName(capability);
-    const wanted = {
-      durable_name: name,
-      filter_subject: SUBJECTS.workFor(capability),
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(settings?.ackWaitMs ?? 30_000),
-      max_deliver: settings?.maxDeliver ?? 3,
-      max_ack_pending: 1000,
-    };
-    let exists = true;
-    try {
-      await jsm.consumers.info(STREAMS.work, name);
-    } catch {
-      exists = false;
-    }
-    if (!exists) await jsm.consumers.add(STREAMS.work, wanted);
-    else if (settings)
-      await jsm.consumers.update(STREAMS.work, name, {
-        ack_wait: wanted.ack_wait,
-        max_deliver: wanted.max_deliver,
-      });
-  }
-}
-
-/** The roster bucket; an agent that stops heartbeating ages out of it. */
-export async function openAgentsBucket(nc: NatsConnection): Promise<KV> {
-  return new Kvm(nc).create(AGENTS_BUCKET, { history: 1, ttl: 60_000 });
-}
-
-export { jetstreamManager };

@@ -22,8 +22,15 @@ export interface RunningProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startProcess(script: string, args: string[], env: NodeJS.ProcessEnv = {}): RunningProcess {
-  const child = spawn(process.execPath, [script, ...args], {
+/** Starts `node script args`; with `wrap`, under that command (e.g. `ip netns exec NAME`). */
+export function startProcess(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  wrap: string[] = [],
+): RunningProcess {
+  const [command, ...prefix] = [...wrap, process.execPath];
+  const child = spawn(command, [...prefix, script, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
