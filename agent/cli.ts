@@ -3,11 +3,13 @@
  */
 import os from 'node:os';
 import { Command } from 'commander';
-import { wholeNumber } from '../shared/cli/flags.js';
+import { collect, wholeNumber } from '../shared/cli/flags.js';
 import { checkNatsUrl } from '../shared/bus/connection.js';
 import { runCli } from '../shared/cli/main.js';
+import { loadConfig } from '../shared/config/config.js';
 import { EXIT } from '../shared/errors.js';
 import { AgentDaemon } from './daemon.js';
+import { watchParent } from './parentWatch.js';
 import { prepareThermal } from './thermal/setup.js';
 
 const program = new Command('agent')
@@ -32,6 +34,11 @@ program
   )
   .option('--thermal-limits <file>', 'thermal limits JSON (default: config/thermal_limits.json)')
   .option(
+    '--config <file>',
+    'stress-test config whose cluster section (heartbeat, reconnect, fault timings) this agent uses; layered over config/stress_test_config.json (repeatable)',
+    collect,
+  )
+  .option(
     '--allow-target <host>',
     'a host this agent may send load to, besides loopback (repeatable)',
     (v: string, prev: string[] = []) => [...prev, v.toLowerCase()],
@@ -45,8 +52,10 @@ program
       thermalSource: string;
       thermalLimits?: string;
       allowTarget?: string[];
+      config?: string[];
     }) => {
       checkNatsUrl(opts.nats);
+      const { cluster } = loadConfig(opts.config ?? []);
       const log = (line: string) => console.error(`[agent ${opts.name ?? os.hostname()}] ${line}`);
       const thermal = opts.thermal
         ? await prepareThermal(opts.thermalSource, opts.thermalLimits, log)
@@ -57,17 +66,22 @@ program
         threads: opts.threads,
         thermal,
         allowTargets: opts.allowTarget ?? [],
+        cluster,
         log,
       });
       let stopping = false;
-      const shutdown = (signal: string) => {
+      const shutdown = (signal: string, graceMs?: number) => {
         if (stopping) process.exit(EXIT.cluster);
         stopping = true;
         log(`${signal}: stopping running shards and storing their results`);
-        void agent.stop().then(() => process.exit(EXIT.ok));
+        void agent.stop(graceMs).then(() => process.exit(EXIT.ok));
       };
       process.on('SIGTERM', () => shutdown('SIGTERM'));
       process.on('SIGINT', () => shutdown('SIGINT'));
+      // Started by a coordinator (the embedded cluster): do not outlive it.
+      watchParent(process.env.STAMPEDE_PARENT_PID, () =>
+        shutdown('the coordinator that started this agent is gone', 2000),
+      );
       await agent.start();
     },
   );

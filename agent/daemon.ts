@@ -12,6 +12,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { Piscina } from 'piscina';
 import { connectBus, ensureTopology, jetstreamManager, openAgentsBucket } from '../shared/bus/connection.js';
+import type { ClusterSettings } from '../shared/config/config.js';
 import { CATALOGUE_HASH, type Capability } from '../shared/model/catalogue.js';
 import { createMergeHistogram, encodeHistogram } from '../shared/metrics/histogram.js';
 import {
@@ -37,13 +38,17 @@ export interface AgentOptions {
   natsUrl: string;
   name?: string;
   threads?: number;
-  heartbeatMs?: number;
+  /** The config's cluster section: heartbeat period, reconnect policy, fault timings. */
+  cluster: ClusterSettings;
   /** Given when the agent has a working sensor: it then claims the `thermal` capability. */
   thermal?: (control: ControlBlock) => Promise<ThermalHooks>;
   /** Hosts besides loopback that shards may target. */
   allowTargets?: string[];
   log?: (line: string) => void;
 }
+
+/** How long a stopping agent tries to leave the roster and flush before it just closes. */
+const LEAVE_MS = 3000;
 
 /** Loopback is always allowed; anything else must be named with --allow-target. */
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
@@ -67,6 +72,7 @@ export class AgentDaemon {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly control = createControlBlock();
   private closing = false;
+  private heartbeatFailing = false;
   private readonly slots: ThreadSlots;
   private readonly startedAt = Date.now();
   readonly rejected: RejectedMessages;
@@ -86,7 +92,12 @@ export class AgentDaemon {
   async start(): Promise<void> {
     this.facts = await readHostFacts();
     if (this.options.thermal) this.thermal = await this.options.thermal(this.control);
-    const nc = await connectBus({ url: this.options.natsUrl, name: `stampede-agent-${this.agentId}` });
+    const { cluster } = this.options;
+    const nc = await connectBus({
+      url: this.options.natsUrl,
+      name: `stampede-agent-${this.agentId}`,
+      reconnect: cluster.reconnect,
+    });
     this.nc = nc;
     const jsm = await jetstreamManager(nc);
     await ensureTopology(jsm);
@@ -99,10 +110,7 @@ export class AgentDaemon {
       idleTimeout: Infinity,
     });
     await this.announce();
-    this.heartbeat = setInterval(
-      () => void this.announce().catch((e) => this.log(`heartbeat failed: ${(e as Error).message}`)),
-      this.options.heartbeatMs ?? 1000,
-    );
+    this.heartbeat = setInterval(() => void this.beat(), cluster.heartbeatMs);
     const js = jetstream(nc);
     const deps: ShardRunnerDeps = {
       nc,
@@ -112,7 +120,12 @@ export class AgentDaemon {
       leases: new RunLeases(nc, this.rejected),
       rejected: this.rejected,
       identity: { agentId: this.agentId, session: this.session },
-      workingEveryMs: 1000,
+      timings: {
+        pauseGraceMs: cluster.pauseGraceMs,
+        afterGrace: cluster.afterGrace,
+        inProgressMs: cluster.inProgressMs,
+        readyTimeoutMs: cluster.readyTimeoutMs,
+      },
       thermalWindow: this.thermal ? (from) => this.thermal!.openWindow(from) : undefined,
       running: this.running,
       allowedTargetHosts: new Set([...LOOPBACK_HOSTS, ...(this.options.allowTargets ?? [])]),
@@ -140,6 +153,18 @@ export class AgentDaemon {
     );
   }
 
+  /** One heartbeat; a failing streak (NATS away) is logged once at its start and once at its end. */
+  private async beat(): Promise<void> {
+    try {
+      await this.announce();
+      if (this.heartbeatFailing) this.log('heartbeats go through again');
+      this.heartbeatFailing = false;
+    } catch (error) {
+      if (!this.heartbeatFailing) this.log(`heartbeat failed: ${(error as Error).message} (retrying)`);
+      this.heartbeatFailing = true;
+    }
+  }
+
   private async announce(): Promise<void> {
     if (!this.kv || !this.facts) return;
     const message: Announce = {
@@ -162,17 +187,25 @@ export class AgentDaemon {
     await this.kv.put(this.agentId, encode(message));
   }
 
-  /** Stops running shards at their next operation, stores their results, then disconnects. */
-  async stop(): Promise<void> {
+  /**
+   * Stops running shards at their next operation, stores their results (waiting up to `graceMs`),
+   * then disconnects.
+   */
+  async stop(graceMs = 15_000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.heartbeat);
     for (const stop of this.running) requestStop(stop, STOP_REASONS.shutdown);
     this.slots.wakeAll();
-    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(15_000)]);
+    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(graceMs)]);
     this.thermal?.stop();
-    await this.kv?.delete(this.agentId).catch(() => undefined);
     await this.pool?.destroy();
-    await this.nc?.drain().catch(() => undefined);
+    // With NATS away these would wait for a server that may never come back.
+    const leave = async () => {
+      await this.kv?.delete(this.agentId).catch(() => undefined);
+      await this.nc?.drain().catch(() => undefined);
+    };
+    await Promise.race([leave(), sleep(LEAVE_MS)]);
+    if (this.nc && !this.nc.isClosed()) await this.nc.close().catch(() => undefined);
   }
 }

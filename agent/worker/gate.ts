@@ -1,7 +1,8 @@
 /**
  * The gate every operation passes before it starts. It reads the agent-wide control block
- * (thermal block, throttled concurrency) and the shard's stop word directly from shared memory,
- * so a block reaches a busy worker at its next operation. Time spent blocked is kept so that the
+ * (thermal block, throttled concurrency) and the shard's stop word (stop, and the pause its lease
+ * guard sets while the lease has lapsed) directly from shared memory, so a block or pause reaches
+ * a busy worker at its next operation. Time spent held (blocked or paused) is kept so that the
  * shard's load phase is extended by it and it never shows up as latency.
  */
 import { CONTROL_SLOTS } from '../shm/controlBlock.js';
@@ -12,6 +13,8 @@ const POLL_MS = 50;
 export class Gate {
   private blockedSince = 0;
   private blockedTotal = 0;
+  private pausedSince = 0;
+  private pausedTotal = 0;
 
   constructor(
     private readonly control: Int32Array,
@@ -29,7 +32,7 @@ export class Gate {
   }
 
   private closedFor(slot: number, lanes: number): boolean {
-    return Atomics.load(this.control, CONTROL_SLOTS.blocked) === 1 || slot >= this.allowedLanes(lanes);
+    return this.isHeld() || slot >= this.allowedLanes(lanes);
   }
 
   /** The synchronous fast path: true when lane `slot` may start an operation right now. */
@@ -52,8 +55,8 @@ export class Gate {
         return true;
       }
       const now = Date.now();
-      if (Atomics.load(this.control, CONTROL_SLOTS.blocked) === 1 && this.blockedSince === 0)
-        this.blockedSince = now;
+      if (this.isHeld() && this.blockedSince === 0) this.blockedSince = now;
+      if (this.isPaused() && this.pausedSince === 0) this.pausedSince = now;
       if (now >= hardDeadline) return false;
       const generation = Atomics.load(this.control, CONTROL_SLOTS.generation);
       // waitAsync wakes on the governor's notify; the timeout re-checks the stop word and deadline.
@@ -72,13 +75,32 @@ export class Gate {
       this.blockedTotal += Date.now() - this.blockedSince;
       this.blockedSince = 0;
     }
+    if (this.pausedSince !== 0) {
+      this.pausedTotal += Date.now() - this.pausedSince;
+      this.pausedSince = 0;
+    }
+  }
+
+  /** Paused by the shard's lease guard: the lease lapsed and no fresh one has come yet. */
+  isPaused(): boolean {
+    return Atomics.load(this.stopWord, STOP_SLOTS.paused) === 1;
+  }
+
+  /** Thermally blocked or paused: no operation may start. */
+  isHeld(): boolean {
+    return this.isThermalBlocked() || this.isPaused();
+  }
+
+  /** The paused share of `blockedMs`, including a pause still in progress. */
+  pausedMs(now = Date.now()): number {
+    return this.pausedTotal + (this.pausedSince !== 0 ? now - this.pausedSince : 0);
   }
 
   isThermalBlocked(): boolean {
     return Atomics.load(this.control, CONTROL_SLOTS.blocked) === 1;
   }
 
-  /** Total blocked time so far, including a block still in progress. */
+  /** Total held time so far (blocked or paused), including a hold still in progress. */
   blockedMs(now = Date.now()): number {
     return this.blockedTotal + (this.blockedSince !== 0 ? now - this.blockedSince : 0);
   }

@@ -1,13 +1,15 @@
 /**
- * The coordinator CLI: `run` (stress suites), `load` (ad-hoc distributed HTTP load) and `agents`
- * (the live roster). Exit codes are the table in shared/errors.ts (0 all thresholds held, 1 some
+ * The coordinator CLI: `run` (stress suites), `load` (ad-hoc distributed HTTP load), `agents`
+ * (the live roster), `resume` (finish a run whose coordinator died) and `runs` (the stored runs). Exit codes are the table in shared/errors.ts (0 all thresholds held, 1 some
  * failed, 2 usage or config error, 3 the cluster failed, 4 internal error, 130 interrupted).
  */
 import { Command } from 'commander';
 import { runCli } from '../../shared/cli/main.js';
 import { registerAgentsCommand } from './agentsCommand.js';
 import { registerLoadCommand } from './loadCommand.js';
+import { registerResumeCommand } from './resumeCommand.js';
 import { registerRunCommand } from './runCommand.js';
+import { registerRunsCommand } from './runsCommand.js';
 
 const program = new Command('coordinator')
   .description(
@@ -19,5 +21,7 @@ const program = new Command('coordinator')
 registerRunCommand(program);
 registerLoadCommand(program);
 registerAgentsCommand(program);
+registerResumeCommand(program);
+registerRunsCommand(program);
 
 await runCli(program, 'coordinator');

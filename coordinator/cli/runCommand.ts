@@ -2,10 +2,17 @@
 import type { Command } from 'commander';
 import { httpUrl, collect } from '../../shared/cli/flags.js';
 import { loadConfig } from '../../shared/config/config.js';
+import type { RunReport } from '../report/types.js';
 import { executeRun } from '../run/executeRun.js';
 import { addCommonOptions, baseRequest, finish, log, type CommonFlags } from './common.js';
 import { applyEnvOverrides } from './envOverrides.js';
 import { resolveSelection, selectedCases } from './selection.js';
+
+/** The one line `run` (and `resume` of a run) prints on stdout. */
+export function runSummary(report: RunReport): string {
+  const s = report.summary;
+  return `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unfinished} unfinished — success rate ${s.successRate}% (${s.grade})\n`;
+}
 
 export function registerRunCommand(program: Command): void {
   addCommonOptions(
@@ -51,12 +58,7 @@ export function registerRunCommand(program: Command): void {
         config,
         target: flags.target,
       });
-      const s = outcome.report.summary;
-      finish(
-        outcome,
-        flags,
-        `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unfinished} unfinished — success rate ${s.successRate}% (${s.grade})\n`,
-      );
+      finish(outcome, flags, runSummary(outcome.report));
     },
   );
 }

@@ -3,13 +3,13 @@
  * after nats.js's test launcher: a config with `port: -1` and a ports file, then race "ports file
  * written" against "process exited". Used by the embedded default cluster and by the tests.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterError } from '../../shared/errors.js';
-import { track } from './childProcess.js';
+import { spawnTied } from './childProcess.js';
 
 export interface RunningNatsServer {
   url: string;
@@ -60,11 +60,7 @@ function spawnServer(configFile: string): { child: ChildProcess; stderr: () => s
   let stderr = '';
   let child: ChildProcess;
   try {
-    child = spawn(NATS_SERVER_BIN, ['-c', configFile], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
-    });
-    track(child);
+    child = spawnTied(NATS_SERVER_BIN, ['-c', configFile], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (error) {
     throw new ClusterError(`cannot start ${NATS_SERVER_BIN}: ${(error as Error).message}`, 'E_NATS_SPAWN');
   }
@@ -93,12 +89,13 @@ async function waitForPort(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const failure = await Promise.race([spawnError, sleep(25).then(() => undefined)]);
-    if (failure) {
-      const missing = (failure as NodeJS.ErrnoException).code === 'ENOENT';
+    // 127: setpriv (the parent-death wrapper, see childProcess.ts) could not find the binary.
+    if (failure || child.exitCode === 127) {
+      const missing = child.exitCode === 127 || (failure as NodeJS.ErrnoException).code === 'ENOENT';
       throw new ClusterError(
         missing
           ? `nats-server not found on PATH: install it ("sudo apt-get install -y nats-server" on Debian, or run "make setup"), or pass --nats URL of a running server`
-          : `cannot start nats-server: ${failure.message}`,
+          : `cannot start nats-server: ${failure!.message}`,
         'E_NATS_SPAWN',
       );
     }
@@ -132,7 +129,9 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
         await exited(child);
       }
     }
-    rmSync(stopOptions.keepStore ? configFile : workDir, { recursive: true, force: true });
+    // A store given from outside lives elsewhere: the work directory can always go.
+    const keepWorkDir = stopOptions.keepStore && options.storeDir === undefined;
+    rmSync(keepWorkDir ? configFile : workDir, { recursive: true, force: true });
   };
   return {
     url: `nats://127.0.0.1:${port}`,

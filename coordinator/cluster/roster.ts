@@ -1,7 +1,9 @@
 /**
  * The roster: live agents, from the agents bucket. An agent is live while its heartbeats keep
- * arriving (judged on the coordinator's clock, by arrival); one that speaks another protocol
- * version or has another suite catalogue is refused by name, never silently used.
+ * arriving (judged on the coordinator's clock, by arrival, against `missingAfterMs`); one that
+ * speaks another protocol version or has another suite catalogue is refused by name, never
+ * silently used. While the coordinator itself is cut off from NATS nobody's heartbeat can
+ * arrive, so judging is suspended, and every agent gets a fresh `missingAfterMs` once it is back.
  */
 import type { KV, KvEntry } from '@nats-io/kv';
 import { CATALOGUE_HASH, type Capability } from '../../shared/model/catalogue.js';
@@ -16,9 +18,6 @@ export interface RosterAgent {
   announce: Announce;
   lastSeen: number;
 }
-
-/** Missed heartbeats (at ~1 s) before an agent counts as gone. */
-export const LIVENESS_MS = 3500;
 
 export function refusalOf(a: Announce): string | undefined {
   if (a.protocol !== PROTOCOL_VERSION)
@@ -37,10 +36,12 @@ export class Roster {
   private readonly waiters = new Set<() => void>();
   private stopWatch?: () => void;
   private sweeper?: NodeJS.Timeout;
+  private suspended = false;
 
   constructor(
     private readonly rejected: RejectedMessages,
     private readonly log: (line: string) => void,
+    private readonly missingAfterMs: number,
   ) {}
 
   async watch(kv: KV): Promise<void> {
@@ -91,8 +92,25 @@ export class Roster {
   }
 
   private sweep(): void {
+    if (this.suspended) return;
     const now = Date.now();
-    for (const [id, a] of this.agents) if (now - a.lastSeen > LIVENESS_MS) this.markGone(id);
+    for (const [id, a] of this.agents) if (now - a.lastSeen > this.missingAfterMs) this.markGone(id);
+  }
+
+  /** The coordinator lost NATS: stop judging heartbeats that cannot arrive. */
+  suspend(): void {
+    this.suspended = true;
+  }
+
+  /** NATS is back: judge again, from now. */
+  resume(): void {
+    const now = Date.now();
+    for (const a of this.agents.values()) a.lastSeen = now;
+    this.suspended = false;
+  }
+
+  isLive(agentId: string): boolean {
+    return this.agents.has(agentId);
   }
 
   live(capability?: Capability): RosterAgent[] {

@@ -1,10 +1,13 @@
 /**
  * Shards whose deliveries ran out. JetStream publishes a MAX_DELIVERIES advisory and keeps the
- * message in the work queue forever; the shard is marked lost here and its message deleted.
+ * message in the work queue forever; the shard is marked lost here and its message deleted. A
+ * shard whose granted attempt still runs on a live agent is not lost: its last deliveries were
+ * handed back (redeliveries during a NATS outage), and that attempt's ack removes the message.
  */
 import type { Msg } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import { STREAMS, decodeShardAssign, type RejectedMessages } from '../../shared/protocol/index.js';
+import type { RunJournal } from './journal.js';
 import type { RunBook } from './runBook.js';
 import { isSettled } from './runState.js';
 
@@ -16,6 +19,7 @@ export class DeadLetters {
     private readonly jsm: JetStreamManager,
     private readonly rejected: RejectedMessages,
     private readonly log: (line: string) => void,
+    private readonly journal?: RunJournal,
   ) {}
 
   async onMaxDeliveries(msg: Msg): Promise<void> {
@@ -30,6 +34,12 @@ export class DeadLetters {
       const shardMessage = decodeShardAssign(stored.data);
       if (shardMessage.runId !== this.book.runId) return;
       const shard = this.book.shards.get(shardMessage.shardId);
+      if (shard?.grant && this.book.isLive(shard.grant.agentId)) {
+        this.log(
+          `shard ${shard.planned.shardId}: deliveries ran out while attempt ${shard.grant.attempt} still runs`,
+        );
+        return;
+      }
       if (shard && !isSettled(shard)) {
         shard.state = 'lost';
         const agents =
@@ -37,6 +47,7 @@ export class DeadLetters {
         shard.lostReason = `no result after ${String(advisory.deliveries)} deliveries (${agents})`;
         for (const a of shard.attempts) a.status ??= 'no result';
         this.log(`shard ${shard.planned.shardId} lost: ${shard.lostReason}`);
+        this.journal?.settled(shard);
         this.book.wake();
       }
       await this.jsm.streams.deleteMessage(STREAMS.work, advisory.stream_seq).catch(() => undefined);

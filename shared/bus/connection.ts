@@ -21,6 +21,7 @@ import {
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 
+import type { ReconnectPolicy } from '../config/cluster.js';
 import { CAPABILITIES } from '../model/catalogue.js';
 import { ClusterError, UsageError } from '../errors.js';
 import { AGENTS_BUCKET, STREAMS, SUBJECTS, consumerName } from '../protocol/index.js';
@@ -30,6 +31,8 @@ export interface ConnectOptions {
   name: string;
   /** How long the first connection may take before the URL is declared unreachable. */
   timeoutMs?: number;
+  /** How the client rides out a lost server (the config's `cluster.reconnect`). */
+  reconnect?: ReconnectPolicy;
 }
 
 /** Checks a `nats://host:port` URL, naming the flag on failure. */
@@ -78,11 +81,11 @@ export async function connectBus(options: ConnectOptions): Promise<NatsConnectio
       timeout: options.timeoutMs ?? 5000,
       // The default gives up after 10 attempts (~21 s) and closes for good; a long run must
       // outlive a restart of the server.
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 1000,
+      maxReconnectAttempts: options.reconnect?.maxAttempts ?? -1,
+      reconnectTimeWait: options.reconnect?.waitMs ?? 1000,
       // Notice a dead or frozen server in ~3 s instead of the default 4 minutes.
-      pingInterval: 1000,
-      maxPingOut: 2,
+      pingInterval: options.reconnect?.pingIntervalMs ?? 1000,
+      maxPingOut: options.reconnect?.maxPingOut ?? 2,
     });
   } catch (error) {
     throw new ClusterError(

@@ -109,12 +109,15 @@ export function tempConfig(content: object): { dir: string; file: string } {
   return { dir, file };
 }
 
-/** Cluster timings short enough for tests. */
+/** Cluster timings short enough for tests (the relations shared/config/cluster.ts checks hold). */
 export const FAST_CLUSTER = {
   ackWaitMs: 3000,
   maxDeliver: 3,
   agentWaitMs: 15_000,
+  missingAfterMs: 2500,
+  leasePeriodMs: 500,
   leaseTimeoutMs: 2000,
+  inProgressMs: 1000,
   progressIntervalMs: 500,
 };
 
