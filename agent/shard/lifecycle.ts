@@ -35,12 +35,9 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg): Prom
   try {
     const agreed = await handshake(deps, shard, attempt, guard, timings.readyTimeoutMs);
     if (!agreed.start.go) {
-      const { reason, handBackInMs } = agreed.start;
-      deps.log(
-        `shard ${shard.shardId} attempt ${attempt} not started: ${reason ?? 'refused by the coordinator'}`,
-      );
-      if (handBackInMs !== undefined) msg.nak(handBackInMs);
-      else msg.term();
+      const reason = agreed.start.reason ?? 'refused by the coordinator';
+      deps.log(`shard ${shard.shardId} attempt ${attempt} not started: ${reason}`);
+      msg.term();
       return;
     }
     guard.started();

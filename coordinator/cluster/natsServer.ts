@@ -73,7 +73,13 @@ function spawnServer(configFile: string): { child: ChildProcess; stderr: () => s
 function reportedPort(workDir: string): number | undefined {
   const portsFile = readdirSync(workDir).find((f) => f.endsWith('.ports'));
   if (!portsFile) return undefined;
-  const ports = JSON.parse(readFileSync(path.join(workDir, portsFile), 'utf8')) as { nats?: string[] };
+  let ports: { nats?: string[] };
+  try {
+    ports = JSON.parse(readFileSync(path.join(workDir, portsFile), 'utf8'));
+  } catch {
+    // Read while the server was still writing it: look again on the next round.
+    return undefined;
+  }
   const first = ports.nats?.[0];
   return first ? Number(new URL(first).port) : undefined;
 }

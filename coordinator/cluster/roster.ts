@@ -55,7 +55,7 @@ export class Roster {
 
   private onEntry(entry: KvEntry): void {
     if (entry.operation !== 'PUT') {
-      this.markGone(entry.key);
+      this.markGone(entry.key, 'left the roster');
       return;
     }
     let announce: Announce;
@@ -83,18 +83,22 @@ export class Roster {
     if (!this.agents.has(announce.agentId) && age > 10_000) return;
     this.agents.set(announce.agentId, { announce, lastSeen: Date.now() });
     this.seen.set(announce.agentId, announce);
-    this.lost.delete(announce.agentId);
+    if (this.lost.delete(announce.agentId)) this.log(`agent ${announce.agentId} is back`);
     for (const wake of this.waiters) wake();
   }
 
-  private markGone(agentId: string): void {
-    if (this.agents.delete(agentId)) this.lost.set(agentId, Date.now());
+  private markGone(agentId: string, why: string): void {
+    if (!this.agents.delete(agentId)) return;
+    this.lost.set(agentId, Date.now());
+    this.log(`agent ${agentId} ${why}`);
   }
 
   private sweep(): void {
     if (this.suspended) return;
     const now = Date.now();
-    for (const [id, a] of this.agents) if (now - a.lastSeen > this.missingAfterMs) this.markGone(id);
+    for (const [id, a] of this.agents)
+      if (now - a.lastSeen > this.missingAfterMs)
+        this.markGone(id, `missing: no heartbeat for ${now - a.lastSeen} ms`);
   }
 
   /** The coordinator lost NATS: stop judging heartbeats that cannot arrive. */

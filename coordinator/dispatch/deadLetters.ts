@@ -1,8 +1,8 @@
 /**
  * Shards whose deliveries ran out. JetStream publishes a MAX_DELIVERIES advisory and keeps the
  * message in the work queue forever; the shard is marked lost here and its message deleted. A
- * shard whose granted attempt still runs on a live agent is not lost: its last deliveries were
- * handed back (redeliveries during a NATS outage), and that attempt's ack removes the message.
+ * shard whose granted attempt still runs on a live agent is not lost (its attempt outlived the
+ * deliveries through outages): that attempt's ack removes the message.
  */
 import type { Msg } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';

@@ -2,10 +2,12 @@
  * The ready barrier: shards of one case report ready and are held until all have (or a bounded
  * wait passes), then all get one start instant. A ready may come again (agents retry it with a
  * short timeout); the newest request is the one answered. A redelivered shard joins a case under
- * way; a ready from a superseded attempt, a finished shard or another case is refused, and one
- * for a shard whose granted attempt still runs on a live agent is told to hand its delivery back:
- * JetStream redelivers a shard whose delivery outlived the ack wait during a NATS outage, but the
- * attempt that paused through the outage resumes and must not be run twice.
+ * way; a ready from a superseded attempt, a finished shard or another case is refused. A ready
+ * for a shard whose granted attempt still runs on a live agent gets no answer yet: JetStream
+ * redelivers a shard whose delivery outlived the ack wait during a NATS outage, but the attempt
+ * that paused through the outage resumes and must not be run twice. The waiting agent retries
+ * (keeping its delivery alive) until that attempt's result settles the shard or hands it back, or
+ * its agent goes missing; no delivery is spent on the wait.
  */
 import type { Msg } from '@nats-io/transport-node';
 import {
@@ -28,18 +30,15 @@ const JOIN_LEAD_MS = 100;
 
 interface Refusal {
   reason: string;
-  handBackInMs?: number;
 }
 
+/** Answer later: another live attempt holds the shard. */
+const WAIT = 'wait';
+
 export class ReadyBarrier {
-  /**
-   * @param handBackMs how long a refused redelivery waits before JetStream offers it again: long
-   *   enough for the roster to notice that the attempt holding the shard is gone, if it is.
-   */
   constructor(
     private readonly book: RunBook,
     private readonly rejected: RejectedMessages,
-    private readonly handBackMs: number,
   ) {}
 
   private reply(
@@ -61,24 +60,23 @@ export class ReadyBarrier {
       startAt,
       deadlineAt,
       reason: refusal?.reason,
-      handBackInMs: refusal?.handBackInMs,
     };
     msg.respond(encode(start));
   }
 
   /** Why this ready must be refused, or undefined when the attempt may run. */
-  private refusalOf(shard: ShardRecord, ready: Ready, active: ActiveCase | undefined): Refusal | undefined {
+  private refusalOf(
+    shard: ShardRecord,
+    ready: Ready,
+    active: ActiveCase | undefined,
+  ): Refusal | typeof WAIT | undefined {
     if (!active || shard.caseId !== active.run.planned.id) return { reason: 'the case is not running' };
     if (this.book.aborting) return { reason: 'the run is aborting' };
     if (isSettled(shard)) return { reason: 'shard already finished' };
     if (ready.attempt < shard.currentAttempt)
       return { reason: `superseded by attempt ${shard.currentAttempt}` };
     const { grant } = shard;
-    if (grant && grant.attempt !== ready.attempt && this.book.isLive(grant.agentId))
-      return {
-        reason: `attempt ${grant.attempt} on live agent ${grant.agentId} holds the shard`,
-        handBackInMs: this.handBackMs,
-      };
+    if (grant && grant.attempt !== ready.attempt && this.book.isLive(grant.agentId)) return WAIT;
     return undefined;
   }
 
@@ -95,6 +93,7 @@ export class ReadyBarrier {
     const active = this.book.active;
     const now = Date.now();
     const refusal = this.refusalOf(shard, ready, active);
+    if (refusal === WAIT) return;
     if (refusal || !active) {
       this.reply(msg, shard, ready.attempt, false, now, now, refusal);
       return;

@@ -63,7 +63,7 @@ export class RunSession {
     this.book = new RunBook(deps.runId, deps.generation, deps.isLive);
     this.journal = new RunJournal(deps.js, deps.runId, deps.generation, deps.log);
     this.lease = new LeaseAndClock(deps.nc, this.book, deps.rejected, cluster.leasePeriodMs);
-    this.barrier = new ReadyBarrier(this.book, deps.rejected, cluster.missingAfterMs + cluster.leasePeriodMs);
+    this.barrier = new ReadyBarrier(this.book, deps.rejected);
     this.collector = new ResultCollector(this.book, deps.rejected, this.journal);
     this.deadLetters = new DeadLetters(this.book, deps.jsm, deps.rejected, deps.log, this.journal);
   }
@@ -96,7 +96,7 @@ export class RunSession {
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resultsAfterSeq + 1 }
         : {}),
     });
-    const messages = await consumer.consume();
+    const messages = await consumer.consume({ expires: 2000 });
     this.stopResults = () => void messages.close();
     void (async () => {
       for await (const m of messages) this.collector.onResult(m.subject, m.data);

@@ -138,11 +138,6 @@ export const startSchema = z
     /** Coordinator clock: nothing new starts after this. */
     deadlineAt: epochMs,
     reason: shortText.optional(),
-    /**
-     * With `go: false`: another live attempt holds the shard. Hand the delivery back after this
-     * delay (it may be needed again) instead of ending it.
-     */
-    handBackInMs: z.number().int().min(0).max(600_000).optional(),
   })
   .strict();
 

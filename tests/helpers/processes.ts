@@ -136,8 +136,9 @@ export function processesMarked(marker: string): string[] {
 }
 
 /**
- * A `coordinator load` in the background with the fast test timings, returned once all `agents`
- * shards are running and counting operations. Its reports go to `dir`.
+ * A `coordinator load` in the background with the fast test timings (or the cluster settings
+ * given), returned once all `agents` shards are running and counting operations. Its reports go
+ * to `dir`; `extra` flags are added as they are (e.g. `--rate 200`).
  */
 export async function startBackgroundLoad(
   natsUrl: string,
@@ -145,8 +146,9 @@ export async function startBackgroundLoad(
   agents: number,
   connections: number,
   duration: string,
+  options: { cluster?: object; extra?: string[] } = {},
 ): Promise<{ coordinator: RunningProcess; dir: string }> {
-  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
+  const { dir, file } = tempConfig({ cluster: options.cluster ?? FAST_CLUSTER });
   const coordinator = startProcess(COORDINATOR_CLI, [
     'load',
     '--nats',
@@ -163,6 +165,7 @@ export async function startBackgroundLoad(
     duration,
     '--reports-dir',
     dir,
+    ...(options.extra ?? []),
   ]);
   try {
     await coordinator.waitFor(new RegExp(`shards done, ${agents} running, [1-9]\\d* ops`), 30_000);
