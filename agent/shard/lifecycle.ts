@@ -41,6 +41,7 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg): Prom
       return;
     }
     guard.started();
+    deps.log(`shard ${shard.shardId} attempt ${attempt}: started`);
     const execution = await executeShard(deps, shard, attempt, agreed, guard);
     await settleShard(deps, msg, shard, attempt, agreed, execution, timings);
   } catch (error) {

@@ -76,8 +76,7 @@ export class ResultCollector {
       this.fenced.duplicateResults += 1;
     else this.fenced.staleResults += 1;
     const attempt = attemptOf(shard, result);
-    if (attempt && attempt.status === undefined) noteResult(attempt, result);
-    else if (attempt) attempt.requests ??= result.ops;
+    if (attempt) noteResult(attempt, result, false);
   }
 
   private consider(shard: ShardRecord, result: ShardResult): void {
@@ -92,7 +91,7 @@ export class ResultCollector {
         : result.attempt !== shard.currentAttempt || known === undefined);
     if (fenced) {
       this.fenced.staleResults += 1;
-      if (known) noteResult(known, result);
+      if (known) noteResult(known, result, false);
       return;
     }
     const attempt = known ?? {
@@ -102,7 +101,7 @@ export class ResultCollector {
       readyAt: Date.now(),
     };
     if (!known) shard.attempts.push(attempt);
-    noteResult(attempt, result);
+    noteResult(attempt, result, true);
     if (shard.grant?.attempt === result.attempt) shard.grant = undefined;
     // A handed-back attempt is followed by another, unless we abort. (Results without the flag
     // come from agents that hand back every aborted attempt.)
@@ -119,9 +118,9 @@ function attemptOf(shard: ShardRecord, result: ShardResult): AttemptRecord | und
   return shard.attempts.find((a) => a.attempt === result.attempt && a.session === result.session);
 }
 
-function noteResult(attempt: AttemptRecord, result: ShardResult): void {
-  attempt.status = result.status;
-  attempt.note = result.note;
-  attempt.requests = result.ops;
-  if (result.pausedMs) attempt.pausedMs = result.pausedMs;
+/** Notes what an attempt's result says; a fenced one keeps the status the coordinator gave it (superseded). */
+function noteResult(attempt: AttemptRecord, result: ShardResult, current: boolean): void {
+  if (current || attempt.status === undefined) [attempt.status, attempt.note] = [result.status, result.note];
+  attempt.requests ??= result.ops;
+  if (result.pausedMs) attempt.pausedMs ??= result.pausedMs;
 }

@@ -65,7 +65,14 @@ export class RunSession {
     this.lease = new LeaseAndClock(deps.nc, this.book, deps.rejected, cluster.leasePeriodMs);
     this.barrier = new ReadyBarrier(this.book, deps.rejected);
     this.collector = new ResultCollector(this.book, deps.rejected, this.journal);
-    this.deadLetters = new DeadLetters(this.book, deps.jsm, deps.rejected, deps.log, this.journal);
+    this.deadLetters = new DeadLetters(
+      this.book,
+      deps.jsm,
+      deps.rejected,
+      deps.log,
+      cluster.missingAfterMs,
+      this.journal,
+    );
   }
 
   /** Results fenced off so far: duplicates of an accepted attempt, and stale attempts. */

@@ -4,7 +4,7 @@
  * what a finished run reports next to what the target served.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
@@ -57,4 +57,30 @@ export function loadCase(dir: string): { report: RunReport; c: CaseReport } {
 /** Every request any attempt of the case measured, counted in the report or not. */
 export function attemptRequests(c: CaseReport): number {
   return c.shards.reduce((sum, s) => sum + s.attempts.reduce((n, a) => n + (a.requests ?? 0), 0), 0);
+}
+
+/**
+ * The local ports of `pid`'s open TCP connections to `serverPort` on 127.0.0.1, from /proc: the
+ * process's socket inodes matched against the kernel's TCP table. Lets a test attribute the
+ * requests a target saw to one process among several.
+ */
+export function clientPortsOf(pid: number, serverPort: number): Set<number> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const link = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      if (link.startsWith('socket:[')) inodes.add(link.slice(8, -1));
+    } catch {
+      // Closed while we looked.
+    }
+  }
+  const ports = new Set<number>();
+  for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields.length < 10 || !inodes.has(fields[9])) continue;
+    const local = Number.parseInt(fields[1].split(':')[1], 16);
+    const remote = Number.parseInt(fields[2].split(':')[1], 16);
+    if (remote === serverPort) ports.add(local);
+  }
+  return ports;
 }

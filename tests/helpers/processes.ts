@@ -137,8 +137,8 @@ export function processesMarked(marker: string): string[] {
 
 /**
  * A `coordinator load` in the background with the fast test timings (or the cluster settings
- * given), returned once all `agents` shards are running and counting operations. Its reports go
- * to `dir`; `extra` flags are added as they are (e.g. `--rate 200`).
+ * given), returned once its shards (one per agent, or `shards`) are running and counting
+ * operations. Its reports go to `dir`; `extra` flags are added as they are (e.g. `--rate 200`).
  */
 export async function startBackgroundLoad(
   natsUrl: string,
@@ -146,7 +146,7 @@ export async function startBackgroundLoad(
   agents: number,
   connections: number,
   duration: string,
-  options: { cluster?: object; extra?: string[] } = {},
+  options: { cluster?: object; extra?: string[]; shards?: number } = {},
 ): Promise<{ coordinator: RunningProcess; dir: string }> {
   const { dir, file } = tempConfig({ cluster: options.cluster ?? FAST_CLUSTER });
   const coordinator = startProcess(COORDINATOR_CLI, [
@@ -168,7 +168,8 @@ export async function startBackgroundLoad(
     ...(options.extra ?? []),
   ]);
   try {
-    await coordinator.waitFor(new RegExp(`shards done, ${agents} running, [1-9]\\d* ops`), 30_000);
+    const running = options.shards ?? agents;
+    await coordinator.waitFor(new RegExp(`shards done, ${running} running, [1-9]\\d* ops`), 30_000);
   } catch (error) {
     await coordinator.stop('SIGKILL');
     throw error;
