@@ -3,7 +3,8 @@
  * Every tick it judges the run's lease on the agent's own clock and writes the verdict into the
  * attempt's stop word, which the worker reads before each operation:
  * - no lease for `leaseTimeoutMs`: PAUSE (nothing new starts; the pause is excluded from duration
- *   and latency like a thermal block);
+ *   and latency like a thermal block); if no lease of the run was ever heard, STOP (`leaseLost`)
+ *   instead: a shard a dead coordinator left in the queue must not hold a thread for the grace;
  * - a fresh lease while paused: RESUME in the same attempt;
  * - paused for longer than `pauseGraceMs`: STOP (`leaseLost`), the attempt ends `aborted`;
  * - a lease from a newer coordinator generation, or (once started) a lease that no longer grants
@@ -90,6 +91,13 @@ export class LeaseGuard {
       if (this.pausedAt === undefined) return;
       this.log(`${this.name()}: fresh lease after ${now - this.pausedAt} ms paused, resuming`);
       this.endPause(now, 'resumed');
+    } else if (this.run.leases === 0) {
+      // A run never heard from (a shard left behind by a dead coordinator) gets no grace.
+      this.stop(
+        STOP_REASONS.leaseLost,
+        now,
+        `no lease ever heard for run within ${this.timings.leaseTimeoutMs} ms`,
+      );
     } else if (this.pausedAt === undefined) {
       this.pausedAt = now;
       setPaused(this.word, true);

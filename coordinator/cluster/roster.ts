@@ -37,6 +37,8 @@ export class Roster {
   private stopWatch?: () => void;
   private sweeper?: NodeJS.Timeout;
   private suspended = false;
+  /** Agents whose only entry so far looked stale: the revision seen. */
+  private readonly doubtful = new Map<string, number>();
 
   constructor(
     private readonly rejected: RejectedMessages,
@@ -78,13 +80,31 @@ export class Roster {
       this.refused.set(announce.agentId, refusal);
       return;
     }
-    // A heartbeat older than the liveness window is a leftover entry of a dead agent.
-    const age = Date.now() - announce.heartbeatAt;
-    if (!this.agents.has(announce.agentId) && age > 10_000) return;
+    if (this.isLeftover(announce, entry.revision)) return;
     this.agents.set(announce.agentId, { announce, lastSeen: Date.now() });
     this.seen.set(announce.agentId, announce);
     if (this.lost.delete(announce.agentId)) this.log(`agent ${announce.agentId} is back`);
     for (const wake of this.waiters) wake();
+  }
+
+  /**
+   * An entry of an agent not live yet whose heartbeat looks older than the missing-after window
+   * may be the leftover of a dead agent (the bucket keeps it for a minute) or come from a host
+   * whose clock is behind: it counts only once a newer revision shows the agent still beats.
+   */
+  private isLeftover(announce: Announce, revision: number): boolean {
+    const id = announce.agentId;
+    if (this.agents.has(id) || Date.now() - announce.heartbeatAt <= this.missingAfterMs) {
+      this.doubtful.delete(id);
+      return false;
+    }
+    const first = this.doubtful.get(id);
+    if (first !== undefined && first !== revision) {
+      this.doubtful.delete(id);
+      return false;
+    }
+    this.doubtful.set(id, revision);
+    return true;
   }
 
   private markGone(agentId: string, why: string): void {

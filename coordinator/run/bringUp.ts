@@ -30,6 +30,8 @@ export interface ClusterInUse {
   target: string;
   /** The target is the reference target started here (a resume starts a new one). */
   embeddedTarget: boolean;
+  /** The embedded cluster's kept store is in use: shards of earlier runs may still sit in it. */
+  keptStore: boolean;
 }
 
 export async function bringUpCluster(
@@ -38,13 +40,14 @@ export async function bringUpCluster(
 ): Promise<ClusterInUse> {
   const { log } = wanted;
   if (wanted.natsUrl) {
-    if (wanted.target) return { natsUrl: wanted.natsUrl, target: wanted.target, embeddedTarget: false };
+    if (wanted.target)
+      return { natsUrl: wanted.natsUrl, target: wanted.target, embeddedTarget: false, keptStore: false };
     const local = await startTargetChild(wanted.debug);
     cleanups.push(() => local.child.stop());
     log(
       `no --target given: started the reference target at ${local.url} (agents on other hosts cannot reach it; pass --target URL)`,
     );
-    return { natsUrl: wanted.natsUrl, target: local.url, embeddedTarget: true };
+    return { natsUrl: wanted.natsUrl, target: local.url, embeddedTarget: true, keptStore: false };
   }
   log(
     `starting the embedded cluster: nats-server (store ${wanted.storeDir}), ${wanted.agents} local agent(s)${wanted.thermalAgent ? ', a thermal agent with a scripted sensor' : ''}${wanted.target ? '' : ', the reference target'}`,
@@ -55,5 +58,10 @@ export async function bringUpCluster(
   log(
     `embedded cluster: NATS ${embedded.natsUrl}${embedded.targetUrl ? `, target ${embedded.targetUrl}` : ''}`,
   );
-  return { natsUrl: embedded.natsUrl, target, embeddedTarget: !wanted.target };
+  return {
+    natsUrl: embedded.natsUrl,
+    target,
+    embeddedTarget: !wanted.target,
+    keptStore: embedded.storeDir !== undefined,
+  };
 }

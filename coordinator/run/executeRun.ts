@@ -6,6 +6,7 @@
  * stream, so `coordinator resume` can finish a run whose coordinator died.
  */
 import type { Capability } from '../../shared/model/catalogue.js';
+import { STREAMS } from '../../shared/protocol/index.js';
 import { planCase } from '../plan/planner.js';
 import { RunSession } from '../dispatch/runSession.js';
 import { newCaseRun } from '../dispatch/runState.js';
@@ -38,6 +39,8 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       cleanups,
     );
     const bus = await joinBus(cluster.natsUrl, request.config.cluster, log, cleanups);
+    // Shards a crashed run left in the kept store would hold agents up; its resume republishes them.
+    if (cluster.keptStore) await bus.jsm.streams.purge(STREAMS.work).catch(() => undefined);
     return await runOnBus(bus, request, cluster.target, cluster.embeddedTarget, cleanups);
   } finally {
     for (const cleanup of cleanups.reverse())

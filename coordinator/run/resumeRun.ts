@@ -11,12 +11,13 @@ import { loadConfig, type ClusterSettings, type StressConfig } from '../../share
 import { ClusterError, UsageError } from '../../shared/errors.js';
 import { STREAMS, type RunPlan } from '../../shared/protocol/index.js';
 import { isSuiteName, type SuiteName } from '../../shared/model/catalogue.js';
-import { startEmbeddedNats, startTargetChild } from '../cluster/embedded.js';
+import { startEmbeddedNats, startTargetChild, type EmbeddedCluster } from '../cluster/embedded.js';
 import { RunSession } from '../dispatch/runSession.js';
+import { isSettled } from '../dispatch/runState.js';
 import { runCases } from './caseLoop.js';
 import { finishRun } from './finishRun.js';
 import { connectCoordinator, watchCluster, type Bus, type Connection } from './joinBus.js';
-import { rebuildRun } from './rebuildRun.js';
+import { rebuildRun, type RebuiltRun } from './rebuildRun.js';
 import type { RunOutcome, RunRequest } from './request.js';
 import { leasedRuns, readStoredRun, type StoredRun } from './storedRun.js';
 
@@ -89,6 +90,54 @@ function configOf(plan: RunPlan, files: string[]): StressConfig {
   };
 }
 
+/** The target the resume loads: the one asked for, the run's own, or a new reference target. */
+async function targetOf(
+  request: ResumeRequest,
+  plan: RunPlan,
+  embedded: EmbeddedCluster | undefined,
+  cleanups: (() => Promise<void>)[],
+): Promise<string> {
+  if (request.target) return request.target;
+  if (!plan.request?.embeddedTarget) return plan.target;
+  let url: string;
+  if (embedded) url = await embedded.addTarget();
+  else {
+    const local = await startTargetChild(request.debug);
+    cleanups.push(() => local.child.stop());
+    url = local.url;
+  }
+  request.log(`the run used the reference target: a new one is at ${url}`);
+  return url;
+}
+
+/** The session of the resumed generation, with the shards the rebuild settled recorded. */
+async function openSession(
+  bus: Bus,
+  request: ResumeRequest,
+  stored: StoredRun,
+  rebuilt: RebuiltRun,
+  cluster: ClusterSettings,
+) {
+  const { runId, log } = request;
+  const session = new RunSession({
+    ...bus,
+    runId,
+    generation: rebuilt.generation,
+    cluster,
+    isLive: (agentId) => bus.roster.isLive(agentId),
+    offlineMs: () => bus.offline.offlineMs(),
+    resultsAfterSeq: stored.lastSeq,
+    log,
+  });
+  session.register(rebuilt.runs);
+  await session.open();
+  for (const shard of rebuilt.newlySettled) session.journal.settled(shard);
+  // Shards of the earlier generation still queued (or stuck after their last delivery) go.
+  await bus.jsm.streams.purge(STREAMS.work, { filter: `stampede.work.*.${runId}.*` }).catch(() => undefined);
+  await session.markRun('running', `resumed as generation ${rebuilt.generation}`);
+  return session;
+}
+
 export async function resumeRun(request: ResumeRequest): Promise<RunOutcome> {
   const { log, runId } = request;
   const cleanups: (() => Promise<void>)[] = [];
@@ -98,63 +147,33 @@ export async function resumeRun(request: ResumeRequest): Promise<RunOutcome> {
     const connection = await connectCoordinator(natsUrl, provisional, log, cleanups);
     const stored = await loadRun(connection, request, provisional);
     const { plan } = stored;
-    if (!plan.request)
+    const planned = plan.request;
+    if (!planned)
       throw new UsageError(`run ${runId} cannot be resumed: it was planned by an older coordinator`);
     const rebuilt = rebuildRun(stored);
     const config = configOf(plan, request.configFiles);
     const bus = await watchCluster(connection, config.cluster, log, cleanups);
-    let target = request.target ?? plan.target;
-    if (!request.target && plan.request.embeddedTarget) {
-      if (embedded) target = await embedded.addTarget();
-      else {
-        const local = await startTargetChild(request.debug);
-        cleanups.push(() => local.child.stop());
-        target = local.url;
-      }
-      log(`the run used the reference target: a new one is at ${target}`);
-    }
-    const agents = request.agents ?? plan.request.agents;
+    const target = await targetOf(request, plan, embedded, cleanups);
+    const agents = request.agents ?? planned.agents;
     const thermalAgent = rebuilt.runs.some((r) => r.planned.definition.needs === 'thermal');
     embedded?.addAgents({ agents, thermalAgent, configFiles: config.sources.slice(1) });
-    const session = new RunSession({
-      ...bus,
-      runId,
-      generation: rebuilt.generation,
-      cluster: config.cluster,
-      isLive: (agentId) => bus.roster.isLive(agentId),
-      offlineMs: () => bus.offline.offlineMs(),
-      resultsAfterSeq: stored.lastSeq,
-      log,
-    });
-    session.register(rebuilt.runs);
-    await session.open();
+    const session = await openSession(bus, request, stored, rebuilt, config.cluster);
     cleanups.push(() => session.close());
-    for (const shard of rebuilt.newlySettled) session.journal.settled(shard);
-    // Shards of the earlier generation still queued (or stuck after their last delivery) go.
-    await bus.jsm.streams
-      .purge(STREAMS.work, { filter: `stampede.work.*.${runId}.*` })
-      .catch(() => undefined);
-    await session.markRun('running', `resumed as generation ${rebuilt.generation}`);
-    const left = rebuilt.runs.reduce(
-      (n, r) => n + r.shards.filter((s) => s.state !== 'done' && s.state !== 'lost').length,
-      0,
-    );
+    const left = rebuilt.runs.reduce((n, r) => n + r.shards.filter((s) => !isSettled(s)).length, 0);
     log(`run ${runId}: resuming as generation ${rebuilt.generation}; ${left} shard(s) left to run`);
     if (left > 0) await waitForAgents(bus, agents, config.cluster.agentWaitMs, log);
-    const suites = plan.selection.filter(isSuiteName) as SuiteName[];
-    const requestParts = {
-      mode: plan.request.mode,
-      suites,
-      config,
-      skippedSuites: plan.request.skipped,
-      reportsDir: request.reportsDir,
-      saveReport: request.saveReport,
-    };
     const loop = await runCases(session, rebuilt.runs, target, request);
     return await finishRun({
       runId,
-      startedAt: new Date(plan.request.startedAt),
-      request: requestParts,
+      startedAt: new Date(planned.startedAt),
+      request: {
+        mode: planned.mode,
+        suites: plan.selection.filter(isSuiteName) as SuiteName[],
+        config,
+        skippedSuites: planned.skipped,
+        reportsDir: request.reportsDir,
+        saveReport: request.saveReport,
+      },
       target,
       runs: rebuilt.runs,
       loop,
