@@ -83,7 +83,9 @@ test('SIGKILL the coordinator on the embedded default: no orphans, load stops, r
   assert.deepEqual(left, [], 'nats-server and the agents died with their coordinator');
   await sleep(Math.max(0, killedAt + 6000 - Date.now()));
   assert.equal(target.countSince(killedAt + 5000), 0, 'no load 5 s after the coordinator died');
-  t.diagnostic(`children gone ${orphansGoneMs} ms and last request ${target.lastAt() - killedAt} ms after the SIGKILL`);
+  t.diagnostic(
+    `children gone ${orphansGoneMs} ms and last request ${target.lastAt() - killedAt} ms after the SIGKILL`,
+  );
 
   const runId = await resumableRun(['--reports-dir', dir]);
   const servedBefore = target.total();
