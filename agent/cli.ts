@@ -3,12 +3,14 @@
  */
 import os from 'node:os';
 import { Command } from 'commander';
-import { wholeNumber } from '../shared/cli/flags.js';
+import { collect, wholeNumber } from '../shared/cli/flags.js';
 import { checkNatsUrl } from '../shared/bus/connection.js';
 import { runCli } from '../shared/cli/main.js';
 import { addTlsOptions, tlsFromFlags, type TlsFlags } from '../shared/cli/tlsFlags.js';
+import { loadConfig } from '../shared/config/config.js';
 import { EXIT } from '../shared/errors.js';
 import { AgentDaemon } from './daemon.js';
+import { watchParent } from './parentWatch.js';
 import { prepareThermal } from './thermal/setup.js';
 
 const program = new Command('agent')
@@ -40,6 +42,11 @@ const start = program
   )
   .option('--thermal-limits <file>', 'thermal limits JSON (default: config/thermal_limits.json)')
   .option(
+    '--config <file>',
+    'stress-test config whose cluster section (heartbeat, reconnect, fault timings) this agent uses; layered over config/stress_test_config.json (repeatable)',
+    collect,
+  )
+  .option(
     '--allow-target <host>',
     'a host this agent may send load to, besides loopback (repeatable)',
     (v: string, prev: string[] = []) => [...prev, v.toLowerCase()],
@@ -55,10 +62,12 @@ addTlsOptions(start).action(
       thermalSource: string;
       thermalLimits?: string;
       allowTarget?: string[];
+      config?: string[];
     } & TlsFlags,
   ) => {
     checkNatsUrl(opts.nats);
     const tls = tlsFromFlags(opts);
+    const { cluster } = loadConfig(opts.config ?? []);
     const log = (line: string) => console.error(`[agent ${opts.name ?? os.hostname()}] ${line}`);
     const thermal = opts.thermal
       ? await prepareThermal(opts.thermalSource, opts.thermalLimits, log)
@@ -71,17 +80,22 @@ addTlsOptions(start).action(
       thermal,
       general: opts.general === true,
       allowTargets: opts.allowTarget ?? [],
+      cluster,
       log,
     });
     let stopping = false;
-    const shutdown = (signal: string) => {
+    const shutdown = (signal: string, graceMs?: number) => {
       if (stopping) process.exit(EXIT.cluster);
       stopping = true;
       log(`${signal}: stopping running shards and storing their results`);
-      void agent.stop().then(() => process.exit(EXIT.ok));
+      void agent.stop(graceMs).then(() => process.exit(EXIT.ok));
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
+    // Started by a coordinator (the embedded cluster): do not outlive it.
+    watchParent(process.env.STAMPEDE_PARENT_PID, () =>
+      shutdown('the coordinator that started this agent is gone', 2000),
+    );
     await agent.start();
   },
 );

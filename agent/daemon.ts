@@ -14,6 +14,7 @@ import { Piscina } from 'piscina';
 import { awaitTopology, connectBus, onReconnect } from '../shared/bus/connection.js';
 import { agentInboxPrefix } from '../shared/bus/permissions.js';
 import type { TlsFiles } from '../shared/bus/security.js';
+import type { ClusterSettings } from '../shared/config/config.js';
 import { CATALOGUE_HASH, type Capability } from '../shared/model/catalogue.js';
 import { createMergeHistogram, encodeHistogram } from '../shared/metrics/histogram.js';
 import {
@@ -41,7 +42,8 @@ export interface AgentOptions {
   tls?: TlsFiles;
   name?: string;
   threads?: number;
-  heartbeatMs?: number;
+  /** The config's cluster section: heartbeat period, reconnect policy, fault timings. */
+  cluster: ClusterSettings;
   /** Given when the agent has a working sensor: it then claims the `thermal` capability. */
   thermal?: (control: ControlBlock) => Promise<ThermalHooks>;
   /**
@@ -53,6 +55,9 @@ export interface AgentOptions {
   allowTargets?: string[];
   log?: (line: string) => void;
 }
+
+/** How long a stopping agent tries to leave the roster and flush before it just closes. */
+const LEAVE_MS = 3000;
 
 /** Loopback is always allowed; anything else must be named with --allow-target. */
 const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]', '::1'];
@@ -80,6 +85,7 @@ export class AgentDaemon {
   private readonly inFlight = new Set<Promise<void>>();
   private readonly control = createControlBlock();
   private closing = false;
+  private heartbeatFailing = false;
   private readonly slots: ThreadSlots;
   private readonly startedAt = Date.now();
   readonly rejected: RejectedMessages;
@@ -101,11 +107,13 @@ export class AgentDaemon {
   async start(): Promise<void> {
     this.facts = await readHostFacts();
     if (this.options.thermal) this.thermal = await this.options.thermal(this.control);
+    const { cluster } = this.options;
     const nc = await connectBus({
       url: this.options.natsUrl,
       name: `stampede-agent-${this.agentId}`,
       tls: this.options.tls,
       inboxPrefix: agentInboxPrefix(this.agentId),
+      reconnect: cluster.reconnect,
       log: this.log,
     });
     this.nc = nc;
@@ -118,10 +126,7 @@ export class AgentDaemon {
       idleTimeout: Infinity,
     });
     await this.firstAnnounce();
-    this.heartbeat = setInterval(
-      () => void this.announce().catch((e) => this.log(`heartbeat failed: ${(e as Error).message}`)),
-      this.options.heartbeatMs ?? 1000,
-    );
+    this.heartbeat = setInterval(() => void this.beat(), cluster.heartbeatMs);
     const js = jetstream(nc);
     this.deps = {
       nc,
@@ -131,7 +136,12 @@ export class AgentDaemon {
       leases: new RunLeases(nc, this.rejected),
       rejected: this.rejected,
       identity: { agentId: this.agentId, session: this.session },
-      workingEveryMs: 1000,
+      timings: {
+        pauseGraceMs: cluster.pauseGraceMs,
+        afterGrace: cluster.afterGrace,
+        inProgressMs: cluster.inProgressMs,
+        readyTimeoutMs: cluster.readyTimeoutMs,
+      },
       thermalWindow: this.thermal ? (from) => this.thermal!.openWindow(from) : undefined,
       running: this.running,
       allowedTargetHosts: new Set([...LOOPBACK_HOSTS, ...(this.options.allowTargets ?? [])]),
@@ -183,6 +193,18 @@ export class AgentDaemon {
     }
   }
 
+  /** One heartbeat; a failing streak (NATS away) is logged once at its start and once at its end. */
+  private async beat(): Promise<void> {
+    try {
+      await this.announce();
+      if (this.heartbeatFailing) this.log('heartbeats go through again');
+      this.heartbeatFailing = false;
+    } catch (error) {
+      if (!this.heartbeatFailing) this.log(`heartbeat failed: ${(error as Error).message} (retrying)`);
+      this.heartbeatFailing = true;
+    }
+  }
+
   private async announce(): Promise<void> {
     if (!this.kv || !this.facts) return;
     const message: Announce = {
@@ -205,20 +227,28 @@ export class AgentDaemon {
     await this.kv.put(this.agentId, encode(message));
   }
 
-  /** Stops running shards at their next operation, stores their results, then disconnects. */
-  async stop(): Promise<void> {
+  /**
+   * Stops running shards at their next operation, stores their results (waiting up to `graceMs`),
+   * then disconnects.
+   */
+  async stop(graceMs = 15_000): Promise<void> {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.heartbeat);
     for (const stop of this.running) requestStop(stop, STOP_REASONS.shutdown);
     this.slots.wakeAll();
-    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(15_000)]);
+    await Promise.race([Promise.allSettled([...this.inFlight]), sleep(graceMs)]);
     this.thermal?.stop();
-    await this.kv?.delete(this.agentId).catch(() => undefined);
     await this.pool?.destroy();
     this.log(
       `rejected ${this.rejected.total()} bus message(s)${this.rejected.total() > 0 ? ` (${[...this.rejected.counts].map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}`,
     );
-    await this.nc?.drain().catch(() => undefined);
+    // With NATS away these would wait for a server that may never come back.
+    const leave = async () => {
+      await this.kv?.delete(this.agentId).catch(() => undefined);
+      await this.nc?.drain().catch(() => undefined);
+    };
+    await Promise.race([leave(), sleep(LEAVE_MS)]);
+    if (this.nc && !this.nc.isClosed()) await this.nc.close().catch(() => undefined);
   }
 }

@@ -19,11 +19,15 @@ const PULL_EXPIRES_MS = 2000;
 const RETRY_AFTER_ERROR_MS = 1000;
 
 export async function pullShards({ consumer, slots, closing, run, log }: PullLoopOptions): Promise<void> {
+  // A failing streak (NATS away) is logged at its start and end, not once a second.
+  let failing = false;
   while (!closing()) {
     await slots.take();
     if (closing()) break;
     try {
       const msg = await consumer.next({ expires: PULL_EXPIRES_MS });
+      if (failing) log('pulling shards again');
+      failing = false;
       if (!msg || closing()) {
         msg?.nak();
         slots.release();
@@ -33,7 +37,9 @@ export async function pullShards({ consumer, slots, closing, run, log }: PullLoo
     } catch (error) {
       slots.release();
       if (closing()) break;
-      log(`pull failed: ${(error as Error).message}`);
+      if (!failing)
+        log(`pull failed: ${(error as Error).message} (retrying every ${RETRY_AFTER_ERROR_MS} ms)`);
+      failing = true;
       await sleep(RETRY_AFTER_ERROR_MS);
     }
   }

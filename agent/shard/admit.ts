@@ -6,7 +6,12 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { CATALOGUE_HASH } from '../../shared/model/catalogue.js';
 import { emptyOutcomes } from '../../shared/metrics/outcomes.js';
-import { decodeShardAssign, type ShardAssign, type ShardResult } from '../../shared/protocol/index.js';
+import {
+  attemptNumber,
+  decodeShardAssign,
+  type ShardAssign,
+  type ShardResult,
+} from '../../shared/protocol/index.js';
 import { shardRefusal } from '../scenarios/index.js';
 import type { ShardRunnerDeps } from './deps.js';
 import { attemptFields, storeResult } from './publish.js';
@@ -63,7 +68,8 @@ export async function admitShard(deps: ShardRunnerDeps, msg: JsMsg): Promise<Sha
   const refusal = refusalOf(deps, shard);
   if (!refusal) return shard;
   deps.log(refusal);
-  await storeResult(deps, refusedResult(deps, shard, msg.info.deliveryCount, refusal));
+  const attempt = attemptNumber(shard.generation ?? 0, msg.info.deliveryCount);
+  await storeResult(deps, refusedResult(deps, shard, attempt, refusal));
   msg.term();
   return undefined;
 }

@@ -1,25 +1,26 @@
 /**
  * Step 3: run the shard in the pool. Around the pool task: the fault proxy when the case asks for
- * faults, the stop word and its watchdog (abort, lapsed lease), the progress relay onto the bus,
- * and the thermal window whose report travels with the result.
+ * faults, the attempt's stop word (written by its lease guard: pause, resume, stop), the progress
+ * relay onto the bus, and the thermal window whose report travels with the result.
  */
 import { MessageChannel } from 'node:worker_threads';
-import { SUBJECTS, encode, type ShardAssign } from '../../shared/protocol/index.js';
+import { SUBJECTS, encode, type Pause, type ShardAssign } from '../../shared/protocol/index.js';
 import { startFaultProxy } from '../faultProxy/proxy.js';
-import { STOP_REASONS, createStopWord, requestStop, type StopWord } from '../shm/stopWord.js';
+import { stopReasonOf, type StopWord } from '../shm/stopWord.js';
 import type { ThermalWindowCloser } from '../thermal/hooks.js';
 import type { ShardTask, ShardTaskResult, TaskProgress } from '../worker/shardTask.js';
 import type { ShardRunnerDeps } from './deps.js';
 import type { Handshake } from './handshake.js';
-import type { RunWatch } from './leases.js';
+import type { LeaseGuard } from './leaseGuard.js';
 import { attemptFields } from './publish.js';
-
-const WATCHDOG_MS = 200;
 
 export interface Execution {
   outcome: ShardTaskResult;
   thermal?: ReturnType<ThermalWindowCloser>;
   stop: StopWord;
+  /** Why the load stopped early, read when it ended (STOP_REASONS.none: it ran to its end). */
+  stopReason: number;
+  pauses: Pause[];
 }
 
 /** Publishes each cumulative, numbered snapshot: a lost one is superseded by the next, never summed. */
@@ -41,6 +42,8 @@ function relayProgress(deps: ShardRunnerDeps, shard: ShardAssign, attempt: numbe
       blockedMs: p.blockedMs,
       thermalState: p.thermalBlocked ? 'blocked' : undefined,
       histogram: p.histogram,
+      pausedMs: p.pausedMs,
+      paused: p.paused,
     });
     deps.js
       .publish(SUBJECTS.progress(shard.runId, shard.shardId, identity.agentId), snapshot, {
@@ -51,20 +54,12 @@ function relayProgress(deps: ShardRunnerDeps, shard: ShardAssign, attempt: numbe
   return channel;
 }
 
-/** Raises the stop word when the run is aborted or its lease lapses on this agent's clock. */
-function watchStop(stop: StopWord, run: RunWatch, leaseTimeoutMs: number): NodeJS.Timeout {
-  return setInterval(() => {
-    if (run.abortReason !== undefined) requestStop(stop, STOP_REASONS.aborted);
-    else if (Date.now() - run.lastLeaseAt > leaseTimeoutMs) requestStop(stop, STOP_REASONS.leaseLost);
-  }, WATCHDOG_MS);
-}
-
 export async function executeShard(
   deps: ShardRunnerDeps,
   shard: ShardAssign,
   attempt: number,
   { start, offsetMs }: Handshake,
-  run: RunWatch,
+  guard: LeaseGuard,
 ): Promise<Execution> {
   const proxy = shard.faults
     ? await startFaultProxy({
@@ -73,10 +68,8 @@ export async function executeShard(
         seed: shard.index + 1,
       })
     : undefined;
-  const stop = createStopWord();
-  deps.running.add(stop);
+  const stop = guard.word;
   const channel = relayProgress(deps, shard, attempt);
-  const watchdog = watchStop(stop, run, shard.leaseTimeoutMs);
   const startAtLocal = start.startAt - offsetMs;
   const task: ShardTask = {
     shard,
@@ -94,12 +87,13 @@ export async function executeShard(
   let thermal: Execution['thermal'];
   try {
     const outcome: ShardTaskResult = await deps.pool.run(task, { transferList: [channel.port2] });
+    // The load is over: what the lease does from now on (the grant ends with the result) is moot.
+    guard.close();
     thermal = closeThermalWindow?.(Date.now(), outcome.requestStarts);
-    return { outcome, thermal, stop };
+    return { outcome, thermal, stop, stopReason: stopReasonOf(stop), pauses: guard.pauses() };
   } finally {
+    guard.close();
     if (!thermal) closeThermalWindow?.(Date.now());
-    clearInterval(watchdog);
-    deps.running.delete(stop);
     channel.port1.close();
     await proxy?.close().catch(() => undefined);
   }

@@ -1,20 +1,39 @@
 /**
- * Tracks, per run, when this agent last heard the coordinator's lease and whether the run was
- * aborted. Load stops on the agent's own clock when the lease lapses, whatever the connection is
- * doing, so a partitioned agent or a dead coordinator never leaves runaway load behind.
+ * Tracks, per run, what this agent last heard of the coordinator's lease: when (on the agent's
+ * clock, by arrival), from which generation of coordinator, and which shard attempts it grants;
+ * and whether the run was aborted. Each shard attempt judges its own lease from this
+ * (`leaseGuard.ts`), on the agent's own clock, whatever the connection is doing.
  */
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { type RejectedMessages, SUBJECTS, decodeAbort, decodeLease } from '../../shared/protocol/index.js';
+import {
+  type Lease,
+  type RejectedMessages,
+  SUBJECTS,
+  decodeAbort,
+  decodeLease,
+} from '../../shared/protocol/index.js';
 
 export interface RunWatch {
+  /** Agent clock (Date.now()) when the newest lease arrived; when watching began, before any. */
   lastLeaseAt: number;
+  /** How many leases arrived; with `seq`, tells a lease that came after a moment from older ones. */
+  leases: number;
+  generation: number;
+  /** `shardId#attempt` of every attempt the newest lease grants (undefined: it named none). */
+  grants?: ReadonlySet<string>;
   abortReason?: string;
 }
 
+export const grantKey = (shardId: string, attempt: number) => `${shardId}#${attempt}`;
+
 interface Entry extends RunWatch {
+  seq: number;
   users: number;
   subscriptions: Subscription[];
 }
+
+/** How long a finished run's entry is kept: a late redelivery must still see its abort flag. */
+const KEEP_FINISHED_MS = 30_000;
 
 export class RunLeases {
   private readonly runs = new Map<string, Entry>();
@@ -28,34 +47,39 @@ export class RunLeases {
   watch(runId: string): RunWatch {
     let entry = this.runs.get(runId);
     if (!entry) {
-      const created: Entry = { lastLeaseAt: Date.now(), users: 0, subscriptions: [] };
-      created.subscriptions.push(
-        this.nc.subscribe(SUBJECTS.lease(runId), {
-          callback: (err, msg) => {
-            if (err) return;
-            try {
-              decodeLease(msg.data);
-              created.lastLeaseAt = Date.now();
-            } catch (error) {
-              this.rejected.record(msg.subject, error);
-            }
-          },
-        }),
-        this.nc.subscribe(SUBJECTS.abort(runId), {
-          callback: (err, msg) => {
-            if (err) return;
-            try {
-              created.abortReason = decodeAbort(msg.data).reason;
-            } catch (error) {
-              this.rejected.record(msg.subject, error);
-            }
-          },
-        }),
-      );
-      this.runs.set(runId, created);
-      entry = created;
+      entry = this.subscribe(runId);
+      this.runs.set(runId, entry);
     }
     entry.users += 1;
+    return entry;
+  }
+
+  private subscribe(runId: string): Entry {
+    const entry: Entry = {
+      lastLeaseAt: Date.now(),
+      leases: 0,
+      generation: 0,
+      seq: -1,
+      users: 0,
+      subscriptions: [],
+    };
+    const on = (subject: string, handle: (data: Uint8Array) => void) =>
+      this.nc.subscribe(subject, {
+        callback: (err, msg) => {
+          if (err) return;
+          try {
+            handle(msg.data);
+          } catch (error) {
+            this.rejected.record(msg.subject, error);
+          }
+        },
+      });
+    entry.subscriptions.push(
+      on(SUBJECTS.lease(runId), (data) => note(entry, decodeLease(data))),
+      on(SUBJECTS.abort(runId), (data) => {
+        entry.abortReason = decodeAbort(data).reason;
+      }),
+    );
     return entry;
   }
 
@@ -63,14 +87,13 @@ export class RunLeases {
     const entry = this.runs.get(runId);
     if (!entry) return;
     entry.users -= 1;
-    // Keep a finished run's abort flag around briefly: a late redelivery must still see it.
     if (entry.users === 0) {
       setTimeout(() => {
         if (entry.users === 0 && this.runs.get(runId) === entry) {
           for (const s of entry.subscriptions) s.unsubscribe();
           this.runs.delete(runId);
         }
-      }, 30_000).unref();
+      }, KEEP_FINISHED_MS).unref();
     }
   }
 
@@ -78,4 +101,20 @@ export class RunLeases {
     for (const entry of this.runs.values()) for (const s of entry.subscriptions) s.unsubscribe();
     this.runs.clear();
   }
+}
+
+/**
+ * Takes a lease in: an older generation's lease (a coordinator that was replaced) is ignored, and
+ * so is one older than the newest seen (a publish buffered across a reconnect, replayed late).
+ */
+function note(entry: Entry, lease: Lease): void {
+  const generation = lease.generation ?? 0;
+  if (generation < entry.generation) return;
+  if (generation === entry.generation && lease.seq <= entry.seq) return;
+  entry.generation = generation;
+  entry.seq = lease.seq;
+  entry.lastLeaseAt = Date.now();
+  entry.leases += 1;
+  entry.grants =
+    lease.grants && new Set(lease.grants.map(([shardId, attempt]) => grantKey(shardId, attempt)));
 }

@@ -1,10 +1,11 @@
 /**
  * The gate every operation and every request passes before it starts. It reads the agent-wide
- * control block (thermal block, throttled concurrency) and the shard's stop word directly from
- * shared memory, so a block reaches a busy worker at its next request. Load loops use `open`/`wait`
- * per lane (they also obey the throttle); the HTTP layer calls `admit` right before each request
- * (thermal block only). Time spent blocked is kept so that the shard's load phase is extended by it
- * and it never shows up as latency.
+ * control block (thermal block, throttled concurrency) and the shard's stop word (stop, and the
+ * pause its lease guard sets while the lease has lapsed) directly from shared memory, so a block
+ * or pause reaches a busy worker at its next request. Load loops use `open`/`wait` per lane (they
+ * also obey the throttle and the lease pause); the HTTP layer calls `admit` right before each
+ * request (thermal block only). Time spent held (blocked or paused) is kept so that the shard's
+ * load phase is extended by it and it never shows up as latency.
  */
 import { performance } from 'node:perf_hooks';
 import { RequestGateClosed, type RequestGate } from '../http/outbound.js';
@@ -29,6 +30,8 @@ export interface GateOptions {
 export class Gate implements RequestGate {
   private blockedSince = 0;
   private blockedTotal = 0;
+  private pausedSince = 0;
+  private pausedTotal = 0;
   private readonly control: Int32Array;
   private readonly stopWord: Int32Array;
   private readonly hardDeadline: number;
@@ -54,7 +57,7 @@ export class Gate implements RequestGate {
   }
 
   private closedFor(slot: number, lanes: number): boolean {
-    return Atomics.load(this.control, CONTROL_SLOTS.blocked) === 1 || slot >= this.allowedLanes(lanes);
+    return this.isHeld() || slot >= this.allowedLanes(lanes);
   }
 
   /** The synchronous fast path: true when lane `slot` may start an operation right now. */
@@ -79,8 +82,8 @@ export class Gate implements RequestGate {
         return true;
       }
       const now = Date.now();
-      if (Atomics.load(this.control, CONTROL_SLOTS.blocked) === 1 && this.blockedSince === 0)
-        this.blockedSince = now;
+      if (this.isHeld() && this.blockedSince === 0) this.blockedSince = now;
+      if (this.isPaused() && this.pausedSince === 0) this.pausedSince = now;
       if (now >= hardDeadline) return false;
       const generation = Atomics.load(this.control, CONTROL_SLOTS.generation);
       // waitAsync wakes on the governor's notify; the timeout re-checks the stop word and deadline.
@@ -126,6 +129,25 @@ export class Gate implements RequestGate {
       this.blockedTotal += Date.now() - this.blockedSince;
       this.blockedSince = 0;
     }
+    if (this.pausedSince !== 0) {
+      this.pausedTotal += Date.now() - this.pausedSince;
+      this.pausedSince = 0;
+    }
+  }
+
+  /** Paused by the shard's lease guard: the lease lapsed and no fresh one has come yet. */
+  isPaused(): boolean {
+    return Atomics.load(this.stopWord, STOP_SLOTS.paused) === 1;
+  }
+
+  /** Thermally blocked or paused: no operation may start. */
+  isHeld(): boolean {
+    return this.isThermalBlocked() || this.isPaused();
+  }
+
+  /** The paused share of `blockedMs`, including a pause still in progress. */
+  pausedMs(now = Date.now()): number {
+    return this.pausedTotal + (this.pausedSince !== 0 ? now - this.pausedSince : 0);
   }
 
   isThermalBlocked(): boolean {
@@ -137,7 +159,7 @@ export class Gate implements RequestGate {
     return Atomics.load(this.control, CONTROL_SLOTS.heatBlocks);
   }
 
-  /** Total blocked time so far, including a block still in progress. */
+  /** Total held time so far (blocked or paused), including a hold still in progress. */
   blockedMs(now = Date.now()): number {
     return this.blockedTotal + (this.blockedSince !== 0 ? now - this.blockedSince : 0);
   }

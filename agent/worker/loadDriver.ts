@@ -3,8 +3,8 @@
  * the previous one ends) or an open model (operations scheduled from absolute times at a fixed
  * rate; latency measured from the intended start, so a slow target cannot hide behind coordinated
  * omission, and an operation with no free lane is counted as dropped rather than delayed). Both
- * stop on the request count, the duration (extended by thermal blocking), the hard deadline, or
- * once work runs again after a given number of heat-caused blocks.
+ * stop on the request count, the duration (extended by thermal blocking and lease pauses), the hard
+ * deadline, or once work runs again after a given number of heat-caused blocks.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -150,10 +150,10 @@ export async function runOpenModel(
     )
       break;
     if (gate.stopReason() !== 0) break;
-    if (gate.isThermalBlocked()) {
+    if (gate.isHeld()) {
       const blockedAt = performance.now();
       if (!(await gate.wait(0, 1, bounds.hardDeadline))) break;
-      // Operations that would have been due while blocked were never owed: shift the schedule.
+      // Operations that would have been due while blocked or paused were never owed: shift the schedule.
       scheduleStart += performance.now() - blockedAt;
     }
     const now = performance.now();

@@ -38,10 +38,13 @@ export interface ShardTask {
 
 export interface TaskProgress extends RecordedTotals {
   elapsedMs: number;
+  /** Thermally blocked time so far. */
   blockedMs: number;
   thermalBlocked: boolean;
   /** Cumulative, encoded; omitted when too large to travel in a progress message. */
   histogram?: string;
+  pausedMs: number;
+  paused: boolean;
 }
 
 export type ShardTaskResult = ReturnType<ShardRecorder['finish']> & {
@@ -49,8 +52,10 @@ export type ShardTaskResult = ReturnType<ShardRecorder['finish']> & {
   note?: string;
   startedAtLocal: number;
   durationMs: number;
+  /** Thermally blocked time; lease pauses are `pausedMs`. Both are excluded from durationMs. */
   blockedMs: number;
   requestStarts?: OpStarts;
+  pausedMs: number;
 };
 
 async function waitUntil(epochMs: number): Promise<void> {
@@ -89,13 +94,16 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
   );
   const progress = () => {
     const now = Date.now();
-    const blockedMs = gate.blockedMs(now);
+    const heldMs = gate.blockedMs(now);
+    const pausedMs = gate.pausedMs(now);
     const update: TaskProgress = {
       ...recorder.totals(),
-      elapsedMs: now - startedAtLocal - blockedMs,
-      blockedMs,
+      elapsedMs: now - startedAtLocal - heldMs,
+      blockedMs: heldMs - pausedMs,
       thermalBlocked: gate.isThermalBlocked(),
       histogram: recorder.encodedHistogram(),
+      pausedMs,
+      paused: gate.isPaused(),
     };
     progressPort.postMessage(update);
   };
@@ -133,7 +141,9 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
   if (status === 'completed' && stopReason === STOP_REASONS.aborted)
     [status, note] = ['aborted', 'aborted by the coordinator'];
   else if (status === 'completed' && stopReason === STOP_REASONS.leaseLost)
-    [status, note] = ['aborted', 'stopped: no lease from the coordinator'];
+    [status, note] = ['aborted', 'stopped: no lease from the coordinator within the pause grace'];
+  else if (status === 'completed' && stopReason === STOP_REASONS.superseded)
+    [status, note] = ['aborted', 'stopped: a newer attempt holds the shard'];
   else if (status === 'completed' && stopReason === STOP_REASONS.shutdown)
     [status, note] = ['aborted', 'stopped: the agent is shutting down'];
   else if (status === 'completed' && gate.isThermalBlocked() && Date.now() >= task.hardDeadline) {
@@ -142,14 +152,16 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
   progress();
   progressPort.close();
   const end = Date.now();
-  const blockedMs = gate.blockedMs(end);
+  const heldMs = gate.blockedMs(end);
+  const pausedMs = gate.pausedMs(end);
   return {
     ...recorder.finish(),
     status,
     note,
     startedAtLocal,
-    durationMs: Math.max(0, end - startedAtLocal - blockedMs),
-    blockedMs,
+    durationMs: Math.max(0, end - startedAtLocal - heldMs),
+    blockedMs: heldMs - pausedMs,
+    pausedMs,
     requestStarts: starts?.snapshot(),
   };
 }

@@ -43,6 +43,7 @@ export interface CommonFlags extends LiveFlags, TlsFlags {
   config?: string[];
   timeout?: number;
   reportsDir: string;
+  store?: string;
   saveReport?: string;
   exportJson?: boolean;
   debug?: boolean;
@@ -77,6 +78,10 @@ export function addCommonOptions(command: Command): Command {
       positiveNumber('--timeout', 7 * 24 * 3600),
     )
     .option('--reports-dir <dir>', 'where reports are written', 'reports')
+    .option(
+      '--store <dir>',
+      "the embedded cluster's JetStream store, kept so a run can be resumed (default: .stampede-store in the reports directory)",
+    )
     .option('--save-report <file>', 'also copy the text report to this file')
     .option(
       '--export-json',
@@ -107,6 +112,7 @@ export function baseRequest(
     agents: flags.agents ?? (flags.nats ? 1 : 2),
     timeoutSec: flags.timeout ?? envTimeoutSec(),
     reportsDir: path.resolve(flags.reportsDir),
+    storeDir: flags.store && path.resolve(flags.store),
     saveReport: flags.saveReport,
     debug: flags.debug,
     log: live.log,

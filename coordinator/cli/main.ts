@@ -1,7 +1,8 @@
 /**
  * The coordinator CLI: `run` (stress suites), `load` (ad-hoc distributed HTTP load), `agents`
  * (the live roster), `init`/`validate` (custom case files), `report` (re-render a saved JSON
- * report) and `compare` (two saved reports). Exit codes are the table in shared/errors.ts (0 all thresholds held, 1 some
+ * report), `compare` (two saved reports), `resume` (finish a run whose coordinator died) and `runs`
+ * (the stored runs). Exit codes are the table in shared/errors.ts (0 all thresholds held, 1 some
  * failed, 2 usage or config error, 3 the cluster failed, 4 internal error, 130 interrupted).
  */
 import { Command } from 'commander';
@@ -12,7 +13,9 @@ import { addInitCommand } from './initCommand.js';
 import { registerReportCommand } from './reportCommand.js';
 import { addValidateCommand } from './validateCommand.js';
 import { registerLoadCommand } from './loadCommand.js';
+import { registerResumeCommand } from './resumeCommand.js';
 import { registerRunCommand } from './runCommand.js';
+import { registerRunsCommand } from './runsCommand.js';
 
 const program = new Command('coordinator')
   .description(
@@ -28,5 +31,7 @@ addInitCommand(program);
 addValidateCommand(program);
 registerReportCommand(program);
 registerCompareCommand(program);
+registerResumeCommand(program);
+registerRunsCommand(program);
 
 await runCli(program, 'coordinator');

@@ -2,11 +2,18 @@
 import type { Command } from 'commander';
 import { httpUrl, collect } from '../../shared/cli/flags.js';
 import { applyRunTls } from '../../shared/custom/transport.js';
+import type { RunReport } from '../report/types.js';
 import { executeRun } from '../run/executeRun.js';
 import { addCommonOptions, baseRequest, finish, loadRunConfig, type CommonFlags } from './common.js';
 import { openLive } from './liveOptions.js';
 import { applyEnvOverrides } from './envOverrides.js';
 import { resolveSelection, selectedCases } from './selection.js';
+
+/** The one line `run` (and `resume` of a run) prints on stdout. */
+export function runSummary(report: RunReport): string {
+  const s = report.summary;
+  return `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unfinished} unfinished — success rate ${s.successRate}% (${s.grade})\n`;
+}
 
 export function registerRunCommand(program: Command): void {
   addCommonOptions(
@@ -55,14 +62,7 @@ export function registerRunCommand(program: Command): void {
         config,
         target: flags.target,
       });
-      const s = outcome.report.summary;
-      await finish(
-        outcome,
-        flags,
-        `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unfinished} unfinished — success rate ${s.successRate}% (${s.grade})\n`,
-        live,
-        request.interrupted,
-      );
+      await finish(outcome, flags, runSummary(outcome.report), live, request.interrupted);
     },
   );
 }

@@ -1,5 +1,10 @@
-/** Child processes the coordinator starts (agents, the reference target), stopped by PID. */
-import { spawn, type ChildProcess } from 'node:child_process';
+/**
+ * Child processes the coordinator starts (nats-server, agents, the reference target), stopped by
+ * PID, and tied to the coordinator's life so that none outlives it, even a SIGKILL.
+ */
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ManagedChild {
@@ -13,7 +18,11 @@ export interface ManagedChild {
 /**
  * Children run in their own process group: a terminal's Ctrl-C then reaches only the coordinator,
  * which stops them in order (agents store partial results before NATS goes away). Should the
- * coordinator die without cleaning up, the exit hook still kills them.
+ * coordinator die without cleaning up, the exit hook still kills them; and should it die without
+ * running any hook (SIGKILL, OOM), the kernel does: children are started through util-linux
+ * `setpriv --pdeathsig KILL` (prctl PR_SET_PDEATHSIG), which delivers SIGKILL to the child when
+ * the coordinator dies. Agents also check their parent's PID (STAMPEDE_PARENT_PID), for systems
+ * without setpriv.
  */
 const living = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -25,17 +34,32 @@ export function track(child: ChildProcess): void {
   child.once('exit', () => living.delete(child));
 }
 
+const SETPRIV = (process.env.PATH ?? '/usr/bin:/bin')
+  .split(path.delimiter)
+  .map((dir) => path.join(dir, 'setpriv'))
+  .find((file) => process.platform === 'linux' && existsSync(file));
+
+/** Whether children get the kernel's parent-death signal (setpriv is installed). */
+export const PARENT_DEATH_SIGNAL = SETPRIV !== undefined;
+
+/** Spawns `command` in its own process group, killed by the kernel when this process dies. */
+export function spawnTied(command: string, args: string[], options: SpawnOptions): ChildProcess {
+  const child = SETPRIV
+    ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args], { ...options, detached: true })
+    : spawn(command, args, { ...options, detached: true });
+  track(child);
+  return child;
+}
+
 export function startChild(
   name: string,
   args: string[],
   options: { echo?: boolean; env?: NodeJS.ProcessEnv } = {},
 ): ManagedChild {
-  const child = spawn(process.execPath, args, {
+  const child = spawnTied(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-    env: options.env ?? process.env,
+    env: { ...(options.env ?? process.env), STAMPEDE_PARENT_PID: String(process.pid) },
   });
-  track(child);
   const lines: string[] = [];
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
     for (const line of chunk.split('\n')) {

@@ -3,13 +3,13 @@
  * after nats.js's test launcher: a config with `port: -1` and a ports file, then race "ports file
  * written" against "process exited". Used by the embedded default cluster and by the tests.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClusterError } from '../../shared/errors.js';
-import { track } from './childProcess.js';
+import { spawnTied } from './childProcess.js';
 
 export interface RunningNatsServer {
   url: string;
@@ -75,12 +75,10 @@ function spawnServer(
   const [command, ...args] = [...(options.wrap ?? []), NATS_SERVER_BIN];
   try {
     // The ports file tells which port a `-1` listen got, whatever the config file says.
-    child = spawn(command, [...args, '-c', configFile, '--ports_file_dir', workDir], {
+    child = spawnTied(command, [...args, '-c', configFile, '--ports_file_dir', workDir], {
       stdio: ['ignore', 'ignore', 'pipe'],
-      detached: true,
       env: { ...process.env, ...options.env },
     });
-    track(child);
   } catch (error) {
     throw new ClusterError(`cannot start ${NATS_SERVER_BIN}: ${(error as Error).message}`, 'E_NATS_SPAWN');
   }
@@ -94,7 +92,13 @@ function spawnServer(
 function reportedUrl(workDir: string): URL | undefined {
   const portsFile = readdirSync(workDir).find((f) => f.endsWith('.ports'));
   if (!portsFile) return undefined;
-  const ports = JSON.parse(readFileSync(path.join(workDir, portsFile), 'utf8')) as { nats?: string[] };
+  let ports: { nats?: string[] };
+  try {
+    ports = JSON.parse(readFileSync(path.join(workDir, portsFile), 'utf8'));
+  } catch {
+    // Read while the server was still writing it: look again on the next round.
+    return undefined;
+  }
   const first = ports.nats?.[0];
   return first ? new URL(first) : undefined;
 }
@@ -110,12 +114,13 @@ async function waitForPort(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const failure = await Promise.race([spawnError, sleep(25).then(() => undefined)]);
-    if (failure) {
-      const missing = (failure as NodeJS.ErrnoException).code === 'ENOENT';
+    // 127: setpriv (the parent-death wrapper, see childProcess.ts) could not find the binary.
+    if (failure || child.exitCode === 127) {
+      const missing = child.exitCode === 127 || (failure as NodeJS.ErrnoException).code === 'ENOENT';
       throw new ClusterError(
         missing
           ? `nats-server not found on PATH: install it ("sudo apt-get install -y nats-server" on Debian, or run "make setup"), or pass --nats URL of a running server`
-          : `cannot start nats-server: ${failure.message}`,
+          : `cannot start nats-server: ${failure!.message}`,
         'E_NATS_SPAWN',
       );
     }
@@ -150,7 +155,9 @@ export async function startNatsServer(options: StartNatsOptions = {}): Promise<R
         await exited(child);
       }
     }
-    if (!stopOptions.keepStore) rmSync(workDir, { recursive: true, force: true });
+    // A store given from outside lives elsewhere: the work directory can always go.
+    const keepWorkDir = stopOptions.keepStore && options.storeDir === undefined;
+    if (!keepWorkDir) rmSync(workDir, { recursive: true, force: true });
     else if (!options.configFile) rmSync(configFile, { force: true });
   };
   return {

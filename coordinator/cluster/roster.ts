@@ -1,7 +1,9 @@
 /**
  * The roster: live agents, from the agents bucket. An agent is live while its heartbeats keep
- * arriving (judged on the coordinator's clock, by arrival); one that speaks another protocol
- * version or has another suite catalogue is refused by name, never silently used.
+ * arriving (judged on the coordinator's clock, by arrival, against `missingAfterMs`); one that
+ * speaks another protocol version or has another suite catalogue is refused by name, never
+ * silently used. While the coordinator itself is cut off from NATS nobody's heartbeat can
+ * arrive, so judging is suspended, and every agent gets a fresh `missingAfterMs` once it is back.
  */
 import type { KV, KvEntry } from '@nats-io/kv';
 import { CATALOGUE_HASH, type Capability } from '../../shared/model/catalogue.js';
@@ -16,9 +18,6 @@ export interface RosterAgent {
   announce: Announce;
   lastSeen: number;
 }
-
-/** Missed heartbeats (at ~1 s) before an agent counts as gone. */
-export const LIVENESS_MS = 3500;
 
 export function refusalOf(a: Announce): string | undefined {
   if (a.protocol !== PROTOCOL_VERSION)
@@ -39,10 +38,12 @@ export class Roster {
   private readonly firstHeartbeat = new Map<string, number>();
   private stopWatch?: () => void;
   private sweeper?: NodeJS.Timeout;
+  private suspended = false;
 
   constructor(
     private readonly rejected: RejectedMessages,
     private readonly log: (line: string) => void,
+    private readonly missingAfterMs: number,
   ) {}
 
   async watch(kv: KV): Promise<void> {
@@ -56,7 +57,7 @@ export class Roster {
 
   private onEntry(entry: KvEntry): void {
     if (entry.operation !== 'PUT') {
-      this.markGone(entry.key);
+      this.markGone(entry.key, 'left the roster');
       return;
     }
     let announce: Announce;
@@ -92,17 +93,38 @@ export class Roster {
     this.firstHeartbeat.delete(announce.agentId);
     this.agents.set(announce.agentId, { announce, lastSeen: Date.now() });
     this.seen.set(announce.agentId, announce);
-    this.lost.delete(announce.agentId);
+    if (this.lost.delete(announce.agentId)) this.log(`agent ${announce.agentId} is back`);
     for (const wake of this.waiters) wake();
   }
 
-  private markGone(agentId: string): void {
-    if (this.agents.delete(agentId)) this.lost.set(agentId, Date.now());
+  private markGone(agentId: string, why: string): void {
+    if (!this.agents.delete(agentId)) return;
+    this.lost.set(agentId, Date.now());
+    this.log(`agent ${agentId} ${why}`);
   }
 
   private sweep(): void {
+    if (this.suspended) return;
     const now = Date.now();
-    for (const [id, a] of this.agents) if (now - a.lastSeen > LIVENESS_MS) this.markGone(id);
+    for (const [id, a] of this.agents)
+      if (now - a.lastSeen > this.missingAfterMs)
+        this.markGone(id, `missing: no heartbeat for ${now - a.lastSeen} ms`);
+  }
+
+  /** The coordinator lost NATS: stop judging heartbeats that cannot arrive. */
+  suspend(): void {
+    this.suspended = true;
+  }
+
+  /** NATS is back: judge again, from now. */
+  resume(): void {
+    const now = Date.now();
+    for (const a of this.agents.values()) a.lastSeen = now;
+    this.suspended = false;
+  }
+
+  isLive(agentId: string): boolean {
+    return this.agents.has(agentId);
   }
 
   live(capability?: Capability): RosterAgent[] {

@@ -1,18 +1,22 @@
 /**
  * Collects what agents report for a run: progress snapshots (the newest of the current attempt
  * wins) and results, read durably from the runs stream. Exactly one result is accepted per
- * shard: from the current attempt of the session that reported ready. Every other result is
- * fenced off and counted as a duplicate (the same attempt again) or stale (another attempt).
+ * shard: from the current attempt of the session that reported ready, unless that attempt handed
+ * its delivery back (another follows). Every other result is fenced off and counted as a
+ * duplicate (the same attempt again) or stale (another attempt). Each settled shard is told to
+ * the journal, so that a resumed run keeps the same decision.
  */
 import {
   decodeProgress,
   decodeResult,
+  generationOf,
   type RejectedMessages,
   type ShardResult,
 } from '../../shared/protocol/index.js';
 import type { ProgressSnapshot } from '../report/timeSeries.js';
+import type { RunJournal } from './journal.js';
 import type { RunBook } from './runBook.js';
-import type { ShardRecord } from './runState.js';
+import type { AttemptRecord, ShardRecord } from './runState.js';
 
 export interface FenceCounts {
   duplicateResults: number;
@@ -25,6 +29,7 @@ export class ResultCollector {
   constructor(
     private readonly book: RunBook,
     private readonly rejected: RejectedMessages,
+    private readonly journal?: RunJournal,
   ) {}
 
   counts(): Readonly<FenceCounts> {
@@ -81,34 +86,37 @@ export class ResultCollector {
       this.fenced.duplicateResults += 1;
     else this.fenced.staleResults += 1;
     const attempt = attemptOf(shard, result);
-    if (attempt && attempt.status === undefined) attempt.status = result.status;
+    if (attempt) noteResult(attempt, result, false);
   }
 
   private consider(shard: ShardRecord, result: ShardResult): void {
-    const attempt = attemptOf(shard, result);
-    // Before any ready, only an agent's refusal (a failed result) can arrive legitimately; after
-    // one, only the current attempt of the session that reported ready may report.
+    const known = attemptOf(shard, result);
+    // Results of an earlier generation were settled when the run was resumed. Before any ready,
+    // only an agent's refusal (a failed result) can arrive legitimately; after one, only the
+    // current attempt of the session that reported ready may report.
     const fenced =
-      shard.currentAttempt === 0
+      generationOf(result.attempt) < this.book.generation ||
+      (shard.currentAttempt === 0
         ? result.status !== 'failed'
-        : result.attempt !== shard.currentAttempt || attempt === undefined;
+        : result.attempt !== shard.currentAttempt || known === undefined);
     if (fenced) {
       this.fenced.staleResults += 1;
-      if (attempt) attempt.status = result.status;
+      if (known) noteResult(known, result, false);
       return;
     }
-    if (attempt) [attempt.status, attempt.note] = [result.status, result.note];
-    else
-      shard.attempts.push({
-        attempt: result.attempt,
-        agentId: result.agentId,
-        session: result.session,
-        readyAt: Date.now(),
-        status: result.status,
-        note: result.note,
-      });
-    // An aborted attempt was handed back to JetStream: another attempt follows, unless we abort.
-    if (result.status === 'aborted' && !this.book.aborting) return;
+    const attempt = known ?? {
+      attempt: result.attempt,
+      agentId: result.agentId,
+      session: result.session,
+      readyAt: Date.now(),
+    };
+    if (!known) shard.attempts.push(attempt);
+    noteResult(attempt, result, true);
+    if (shard.grant?.attempt === result.attempt) shard.grant = undefined;
+    // A handed-back attempt is followed by another, unless we abort. (Results without the flag
+    // come from agents that hand back every aborted attempt.)
+    const retried = result.retried ?? result.status === 'aborted';
+    if (retried && !this.book.aborting) return;
     shard.accepted = result;
     shard.state = 'done';
     // The result closes the series: progress lags it by up to one interval.
@@ -119,6 +127,7 @@ export class ResultCollector {
         errors: result.ops - result.ok,
         histogram: result.histogram,
       });
+    this.journal?.settled(shard);
     this.book.wake();
   }
 }
@@ -131,6 +140,13 @@ function recordSnapshot(shard: ShardRecord, snapshot: ProgressSnapshot): void {
   if (shard.history.length > MAX_HISTORY) shard.history = shard.history.filter((_, i) => i % 2 === 1);
 }
 
-function attemptOf(shard: ShardRecord, result: ShardResult) {
+function attemptOf(shard: ShardRecord, result: ShardResult): AttemptRecord | undefined {
   return shard.attempts.find((a) => a.attempt === result.attempt && a.session === result.session);
+}
+
+/** Notes what an attempt's result says; a fenced one keeps the status the coordinator gave it (superseded). */
+function noteResult(attempt: AttemptRecord, result: ShardResult, current: boolean): void {
+  if (current || attempt.status === undefined) [attempt.status, attempt.note] = [result.status, result.note];
+  attempt.requests ??= result.ops;
+  if (result.pausedMs) attempt.pausedMs ??= result.pausedMs;
 }

@@ -1,7 +1,7 @@
 /**
  * The state one run's bus handlers share: every shard by id, the case now running (its held
- * ready requests and start instant), whether the run is aborting, and a way to wake the case
- * loop when a shard settles.
+ * ready requests and start instant), whether the run is aborting, which agents are live, and a
+ * way to wake the case loop when a shard settles.
  */
 import type { Msg } from '@nats-io/transport-node';
 import type { CaseRun, ShardRecord } from './runState.js';
@@ -14,6 +14,8 @@ export interface HeldReady {
 
 export interface ActiveCase {
   run: CaseRun;
+  /** How many of its shards were dispatched (a resumed case runs only the unsettled ones). */
+  dispatched: number;
   held: HeldReady[];
   startAt?: number;
   deadlineAt: number;
@@ -26,7 +28,22 @@ export class RunBook {
   aborting = false;
   private waker?: () => void;
 
-  constructor(readonly runId: string) {}
+  /**
+   * @param generation 0 for the run's first coordinator, +1 for each resume.
+   * @param isLive whether an agent is heartbeating (the roster's view).
+   */
+  constructor(
+    readonly runId: string,
+    readonly generation: number,
+    readonly isLive: (agentId: string) => boolean,
+  ) {}
+
+  /** [shardId, attempt] of every granted attempt, for the lease. */
+  grants(): [string, number][] {
+    const out: [string, number][] = [];
+    for (const [id, shard] of this.shards) if (shard.grant) out.push([id, shard.grant.attempt]);
+    return out;
+  }
 
   /** Wakes the case loop early (a shard settled). */
   wake(): void {

@@ -1,10 +1,11 @@
 /**
  * The bus side of one run on the coordinator, composed of its parts: the lease and clock
- * service, the ready barrier, the result collector and the dead-letter handler. It dispatches a
- * case's shards into the work queue and waits until each has a result, is lost, or times out.
+ * service, the ready barrier, the result collector, the dead-letter handler and the journal. It
+ * dispatches a case's unsettled shards into the work queue and waits until each has a result, is
+ * lost, or times out.
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { ClusterSettings } from '../../shared/config/config.js';
 import {
   PROTOCOL_VERSION,
@@ -13,8 +14,10 @@ import {
   encode,
   type RejectedMessages,
   type RunPlan,
+  type RunStatusWord,
 } from '../../shared/protocol/index.js';
 import { DeadLetters } from './deadLetters.js';
+import { RunJournal } from './journal.js';
 import { LeaseAndClock } from './leaseAndClock.js';
 import { ReadyBarrier } from './readyBarrier.js';
 import { ResultCollector, type FenceCounts } from './resultCollector.js';
@@ -32,7 +35,15 @@ export interface SessionDeps {
   js: JetStreamClient;
   jsm: JetStreamManager;
   runId: string;
+  /** 0 for a new run, +1 for each resume. */
+  generation: number;
   cluster: ClusterSettings;
+  /** Whether an agent is heartbeating (the roster's view). */
+  isLive: (agentId: string) => boolean;
+  /** Time this coordinator has spent cut off from NATS; a case's deadline moves by it. */
+  offlineMs: () => number;
+  /** Read results stored after this stream sequence only (a resume has read the earlier ones). */
+  resultsAfterSeq?: number;
   rejected: RejectedMessages;
   log: (line: string) => void;
 }
@@ -43,15 +54,25 @@ export class RunSession {
   private readonly barrier: ReadyBarrier;
   private readonly collector: ResultCollector;
   private readonly deadLetters: DeadLetters;
+  readonly journal: RunJournal;
   private readonly subscriptions: Subscription[] = [];
   private stopResults?: () => void;
 
   constructor(private readonly deps: SessionDeps) {
-    this.book = new RunBook(deps.runId);
-    this.lease = new LeaseAndClock(deps.nc, deps.runId, deps.rejected);
+    const { cluster } = deps;
+    this.book = new RunBook(deps.runId, deps.generation, deps.isLive);
+    this.journal = new RunJournal(deps.js, deps.runId, deps.generation, deps.log);
+    this.lease = new LeaseAndClock(deps.nc, this.book, deps.rejected, cluster.leasePeriodMs);
     this.barrier = new ReadyBarrier(this.book, deps.rejected);
-    this.collector = new ResultCollector(this.book, deps.rejected);
-    this.deadLetters = new DeadLetters(this.book, deps.jsm, deps.rejected, deps.log);
+    this.collector = new ResultCollector(this.book, deps.rejected, this.journal);
+    this.deadLetters = new DeadLetters(
+      this.book,
+      deps.jsm,
+      deps.rejected,
+      deps.log,
+      cluster.missingAfterMs,
+      this.journal,
+    );
   }
 
   /** Results fenced off so far: duplicates of an accepted attempt, and stale attempts. */
@@ -59,8 +80,14 @@ export class RunSession {
     return this.collector.counts();
   }
 
+  /** Makes every shard of the run known, so a late result of any case is recognised and fenced. */
+  register(runs: readonly CaseRun[]): void {
+    for (const run of runs)
+      for (const shard of run.shards) this.book.shards.set(shard.planned.shardId, shard);
+  }
+
   async open(): Promise<void> {
-    const { runId } = this.deps;
+    const { runId, resultsAfterSeq } = this.deps;
     this.subscriptions.push(
       this.listen(SUBJECTS.clock(runId), (msg) => this.lease.onClock(msg)),
       this.listen(SUBJECTS.ready(runId), (msg) => this.barrier.onReady(msg)),
@@ -69,11 +96,14 @@ export class RunSession {
     );
     this.lease.start();
     // Results are read back from the runs stream, not a plain subscription: a result published
-    // while this connection was down is still read, and the stream is what a resume would replay.
+    // while this connection was down is still read, and the stream is what a resume replays.
     const consumer = await this.deps.js.consumers.get(STREAMS.runs, {
       filter_subjects: SUBJECTS.resultsOf(runId),
+      ...(resultsAfterSeq !== undefined
+        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resultsAfterSeq + 1 }
+        : {}),
     });
-    const messages = await consumer.consume();
+    const messages = await consumer.consume({ expires: 2000 });
     this.stopResults = () => void messages.close();
     void (async () => {
       for await (const m of messages) this.collector.onResult(m.subject, m.data);
@@ -94,22 +124,33 @@ export class RunSession {
     });
   }
 
-  /** Publishes a case's shards and waits until each has a result, is lost, or the case times out. */
+  /** Records that this coordinator runs the run now, or how it ended. */
+  markRun(status: RunStatusWord, note?: string): Promise<void> {
+    return this.journal.state(status, note);
+  }
+
+  /**
+   * Publishes a case's unsettled shards and waits until each has a result, is lost, or the case
+   * times out. Message ids carry the generation: a resume's republished shard is not a duplicate.
+   */
   async runCase(run: CaseRun, target: string, onTick?: () => void): Promise<void> {
-    const { cluster, runId, js } = this.deps;
+    const { cluster, runId, js, generation } = this.deps;
     const { book } = this;
     const capability = run.planned.definition.needs;
     const deadlineAt = Date.now() + run.planned.settings.timeoutMs;
-    book.active = { run, held: [], deadlineAt };
-    for (const shard of run.shards) book.shards.set(shard.planned.shardId, shard);
-    for (const shard of run.shards) {
-      const message = shardMessage(runId, target, cluster, run, shard);
-      await js.publish(SUBJECTS.shard(capability, runId, shard.planned.shardId), encode(message), {
-        msgID: `${runId}.${shard.planned.shardId}`,
-      });
+    const toRun = run.shards.filter((s) => !isSettled(s));
+    book.active = { run, dispatched: toRun.length, held: [], deadlineAt };
+    for (const shard of toRun) {
+      const message = shardMessage(runId, target, cluster, run, shard, generation);
+      const msgID =
+        generation === 0
+          ? `${runId}.${shard.planned.shardId}`
+          : `${runId}.${shard.planned.shardId}.g${generation}`;
+      await js.publish(SUBJECTS.shard(capability, runId, shard.planned.shardId), encode(message), { msgID });
     }
-    const giveUpAt = deadlineAt + RESULT_GRACE_MS;
-    while (!run.shards.every(isSettled) && Date.now() < giveUpAt && !book.aborting) {
+    const offlineBefore = this.deps.offlineMs();
+    const giveUpAt = () => deadlineAt + RESULT_GRACE_MS + (this.deps.offlineMs() - offlineBefore);
+    while (!run.shards.every(isSettled) && Date.now() < giveUpAt() && !book.aborting) {
       await book.nap(CASE_TICK_MS);
       onTick?.();
     }
@@ -127,6 +168,7 @@ export class RunSession {
       if (isSettled(shard)) continue;
       shard.state = 'unfinished';
       shard.lostReason = reason;
+      shard.grant = undefined;
     }
   }
 
@@ -148,9 +190,10 @@ export class RunSession {
     await nc.flush().catch(() => undefined);
   }
 
-  close(): void {
+  async close(): Promise<void> {
     this.lease.stop();
     this.stopResults?.();
     for (const s of this.subscriptions) s.unsubscribe();
+    await this.journal.flush();
   }
 }

@@ -16,6 +16,11 @@ export interface ShardRecord {
   attempts: AttemptRecord[];
   /** The attempt allowed to report; results of any other attempt are fenced off. */
   currentAttempt: number;
+  /**
+   * The attempt allowed to run now, named in every lease until its result arrives. While its
+   * agent is live, a redelivery of the shard elsewhere is handed back rather than run twice.
+   */
+  grant?: { attempt: number; agentId: string; session: string };
   accepted?: ShardResult;
   lostReason?: string;
   lastProgress?: Progress;

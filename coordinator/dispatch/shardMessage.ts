@@ -10,6 +10,7 @@ export function shardMessage(
   cluster: ClusterSettings,
   run: CaseRun,
   shard: ShardRecord,
+  generation: number,
 ): ShardAssign {
   const { planned } = run;
   return {
@@ -20,6 +21,13 @@ export function shardMessage(
     target,
     leaseTimeoutMs: cluster.leaseTimeoutMs,
     progressIntervalMs: cluster.progressIntervalMs,
+    generation,
+    timings: {
+      pauseGraceMs: cluster.pauseGraceMs,
+      afterGrace: cluster.afterGrace,
+      inProgressMs: cluster.inProgressMs,
+      readyTimeoutMs: cluster.readyTimeoutMs,
+    },
     shardId: shard.planned.shardId,
     caseId: planned.id,
     suite: planned.definition.suite,

@@ -14,6 +14,9 @@ export function renderLoadSummary(report: RunReport): string {
       `latency ms: min ${l.minMs}  mean ${l.meanMs}  p50 ${l.p50Ms}  p90 ${l.p90Ms}  p99 ${l.p99Ms}  max ${l.maxMs}`,
       `outcomes: 2xx ${o['2xx']}  3xx ${o['3xx']}  4xx ${o['4xx']}  5xx ${o['5xx']}  timeout ${o.timeout}  conn_error ${o.conn_error}  other ${o.other}`,
       ...c.errors.map((e) => `  error ${e.key}: ${e.count}`),
+      m.pausedMs > 0
+        ? `paused ${(m.pausedMs / 1000).toFixed(2)} s for a lapsed lease (resumed in the same attempt; not in the duration or latency)`
+        : '',
       c.verdict === 'passed' && !c.note ? '' : `verdict: ${c.verdict}${c.note ? ` — ${c.note}` : ''}`,
     ]
       .filter(Boolean)

@@ -47,7 +47,11 @@ function caseBlock(c: CaseReport): string[] {
   const retried = c.shards.filter((s) => s.attempts.length > 1);
   for (const s of retried)
     lines.push(
-      `         shard ${s.shardId} ran ${s.attempts.length} times: ${s.attempts.map((a) => `#${a.attempt} ${a.agentId} (${a.status ?? 'running'})`).join(', ')}`,
+      `         shard ${s.shardId} ran ${s.attempts.length} times: ${s.attempts.map((a) => `#${a.attempt} ${a.agentId} (${a.status ?? 'running'}${a.requests !== undefined ? `, ${a.requests} ops` : ''})`).join(', ')}`,
+    );
+  for (const s of c.shards.filter((x) => x.pauses?.length))
+    lines.push(
+      `         shard ${s.shardId} paused for a lapsed lease: ${s.pauses!.map((p) => `${new Date(p.at).toISOString().slice(11, 23)} for ${fmt(p.ms / 1000)} s (${p.ended.replace('_', ' ')})`).join(', ')}; excluded from its duration and latency`,
     );
   return lines;
 }

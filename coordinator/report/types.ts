@@ -8,7 +8,7 @@ import type { ThermalReport } from '../../shared/protocol/index.js';
 import type { TransportSummary } from '../../shared/custom/transport.js';
 import type { LoadSpec, ThresholdSpec } from '../../shared/model/testCase.js';
 import type { OutcomeCounts } from '../../shared/metrics/outcomes.js';
-import type { ShardStatus } from '../../shared/protocol/index.js';
+import type { Pause, ShardStatus } from '../../shared/protocol/index.js';
 
 export const REPORT_SCHEMA = 'stampede.report/1';
 
@@ -21,6 +21,8 @@ export interface MergedMetrics {
   requestsPerSec: number;
   durationMs: number;
   blockedMs: number;
+  /** The longest time one shard's load was paused for a lapsed lease (excluded from durationMs). */
+  pausedMs: number;
   latency: LatencySummary;
   outcomes: OutcomeCounts;
   counters: Record<string, number>;
@@ -56,6 +58,10 @@ export interface AttemptRecord {
   /** The attempt's own result status, or why it has none. */
   status?: ShardStatus | 'superseded' | 'no result';
   note?: string;
+  /** What the attempt's own result measured, counted or not (only the accepted attempt counts). */
+  requests?: number;
+  /** Time its load was paused for a lapsed lease. */
+  pausedMs?: number;
 }
 
 export interface ThresholdVerdict extends ThresholdSpec {
@@ -79,6 +85,9 @@ export interface ShardReport {
   /** When its load really began against the shared start instant, on the coordinator's clock. */
   startSkewMs?: number;
   clockOffsetMs?: number;
+  /** The accepted attempt's pauses for a lapsed lease (it resumed in the same attempt). */
+  pausedMs?: number;
+  pauses?: Pause[];
 }
 
 export interface AgentMetrics {

@@ -71,12 +71,14 @@ export function mergeResults(
   let bytes = 0;
   let durationMs = 0;
   let blockedMs = 0;
+  let pausedMs = 0;
   for (const r of results) {
     requests += r.ops;
     ok += r.ok;
     bytes += r.bytes;
     durationMs = Math.max(durationMs, r.durationMs);
     blockedMs = Math.max(blockedMs, r.blockedMs);
+    pausedMs = Math.max(pausedMs, r.pausedMs ?? 0);
     for (const c of OUTCOME_CLASSES) outcomes[c] += r.outcomes[c];
     for (const [k, v] of Object.entries(r.counters)) counters[k] = (counters[k] ?? 0) + v;
     for (const [k, v] of Object.entries(r.gauges)) gauges[k] = k in gauges ? Math.max(gauges[k], v) : v;
@@ -95,6 +97,7 @@ export function mergeResults(
     requestsPerSec: durationMs > 0 ? Math.round((requests / durationMs) * 1000 * 10) / 10 : 0,
     durationMs,
     blockedMs,
+    pausedMs,
     latency: summarize(histogram),
     outcomes,
     counters,

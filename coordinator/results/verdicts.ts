@@ -55,6 +55,8 @@ function shardReport(run: CaseRun['shards'][number]): ShardReport {
     durationMs: r?.durationMs,
     startSkewMs: r && r.ops > 0 ? r.startedAt - r.startAt : undefined,
     clockOffsetMs: r?.clockOffsetMs,
+    pausedMs: r?.pausedMs || undefined,
+    pauses: r?.pauses,
   };
 }
 

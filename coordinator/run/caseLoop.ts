@@ -4,7 +4,7 @@
  * are not started.
  */
 import type { RunSession } from '../dispatch/runSession.js';
-import type { CaseRun } from '../dispatch/runState.js';
+import { isSettled, type CaseRun } from '../dispatch/runState.js';
 import type { CaseReport, RunStatus } from '../report/types.js';
 import { judgeCase } from '../results/verdicts.js';
 import type { RunRequest } from './request.js';
@@ -44,7 +44,17 @@ export async function runCases(
       if (status !== 'completed') break;
       current = run;
       const { planned } = run;
-      log(`▶ ${planned.id}: ${planned.shards.length} shard(s)`);
+      // A resumed run keeps the cases its earlier coordinator settled.
+      const left = run.shards.filter((s) => !isSettled(s)).length;
+      if (left === 0) {
+        const report = judgeCase(run);
+        judged.set(run, report);
+        log(`  ${report.verdict.toUpperCase()} ${planned.id} (settled before the resume)`);
+        continue;
+      }
+      log(
+        `▶ ${planned.id}: ${left === planned.shards.length ? '' : `${left} of `}${planned.shards.length} shard(s)`,
+      );
       await session.runCase(run, target, () => request.onProgress?.(run));
       if (status !== 'completed') await session.abort(statusNote!, run);
       const report = judgeCase(run);

@@ -2,31 +2,21 @@
  * One run from the coordinator's side, used by `run` and `load`: bring up (or join) the cluster,
  * wait for the agents needed, plan, dispatch each test case in turn, judge, and write the reports.
  * Whatever happens after the agents are in (a failing case, the run timeout, Ctrl-C), the reports
- * are written with everything measured so far.
+ * are written with everything measured so far. The plan and every decision go into the runs
+ * stream, so `coordinator resume` can finish a run whose coordinator died.
  */
-import { jetstream } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import {
-  connectBus,
-  ensureTopology,
-  jetstreamManager,
-  openAgentsBucket,
-} from '../../shared/bus/connection.js';
 import type { Capability } from '../../shared/model/catalogue.js';
-import { RejectedMessages } from '../../shared/protocol/index.js';
-import { startEmbeddedCluster, startTargetChild, type EmbeddedCluster } from '../cluster/embedded.js';
+import { STREAMS } from '../../shared/protocol/index.js';
 import { planCase } from '../plan/planner.js';
-import { buildReport } from '../report/buildReport.js';
-import type { AgentReport } from '../report/types.js';
-import { writeReports } from '../report/writeReports.js';
-import { Roster } from '../cluster/roster.js';
 import { RunSession } from '../dispatch/runSession.js';
 import { newCaseRun } from '../dispatch/runState.js';
-import { judgeCase } from '../results/verdicts.js';
+import { bringUpCluster, storeDirOf } from './bringUp.js';
 import { planMessage } from './planMessage.js';
 import { newRunId } from './runId.js';
 import { awaitAgents } from './awaitAgents.js';
 import { runCases } from './caseLoop.js';
+import { finishRun } from './finishRun.js';
+import { joinBus, type Bus } from './joinBus.js';
 import type { RunOutcome, RunRequest } from './request.js';
 
 export type { RunOutcome, RunRequest, SelectedCase } from './request.js';
@@ -34,41 +24,30 @@ export type { RunOutcome, RunRequest, SelectedCase } from './request.js';
 export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   const { log } = request;
   const cleanups: (() => Promise<void>)[] = [];
-  let embedded: EmbeddedCluster | undefined;
   try {
-    let natsUrl = request.natsUrl;
-    let target = request.target;
-    if (!natsUrl) {
-      const thermalAgent = request.cases.some((c) => c.definition.needs === 'thermal');
-      log(
-        `starting the embedded cluster: nats-server, ${request.agents} local agent(s)${thermalAgent ? ', a thermal agent with a scripted sensor' : ''}${target ? '' : ', the reference target'}`,
-      );
-      embedded = await startEmbeddedCluster({
+    const cluster = await bringUpCluster(
+      {
+        natsUrl: request.natsUrl,
+        target: request.target,
+        storeDir: storeDirOf(request),
         agents: request.agents,
-        target: !target,
-        thermalAgent,
+        thermalAgent: request.cases.some((c) => c.definition.needs === 'thermal'),
+        configFiles: request.config.sources.slice(1),
         debug: request.debug,
-      });
-      cleanups.push(() => embedded!.stop());
-      natsUrl = embedded.natsUrl;
-      target ??= embedded.targetUrl;
-      log(`embedded cluster: NATS ${natsUrl}${embedded.targetUrl ? `, target ${embedded.targetUrl}` : ''}`);
-    } else if (!target) {
-      const local = await startTargetChild(request.debug);
-      cleanups.push(() => local.child.stop());
-      target = local.url;
-      log(
-        `no --target given: started the reference target at ${target} (agents on other hosts cannot reach it; pass --target URL)`,
-      );
-    }
-    const nc = await connectBus({
-      url: natsUrl,
-      name: 'stampede-coordinator',
+        tls: request.tls,
+        log,
+      },
+      cleanups,
+    );
+    const bus = await joinBus(
+      { natsUrl: cluster.natsUrl, connection: cluster.connection, replicas: request.replicas },
+      request.config.cluster,
       log,
-      ...(embedded ? embedded.connection : { tls: request.tls }),
-    });
-    cleanups.push(() => nc.drain().catch(() => undefined));
-    return await runOnBus(nc, request, target!, cleanups);
+      cleanups,
+    );
+    // Shards a crashed run left in the kept store would hold agents up; its resume republishes them.
+    if (cluster.keptStore) await bus.jsm.streams.purge(STREAMS.work).catch(() => undefined);
+    return await runOnBus(bus, request, cluster.target, cluster.embeddedTarget, cleanups);
   } finally {
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((e) => log(`clean-up: ${(e as Error).message}`));
@@ -76,19 +55,14 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
 }
 
 async function runOnBus(
-  nc: NatsConnection,
+  bus: Bus,
   request: RunRequest,
   target: string,
+  embeddedTarget: boolean,
   cleanups: (() => Promise<void>)[],
 ): Promise<RunOutcome> {
   const { log, config } = request;
-  const rejected = new RejectedMessages(log);
-  const jsm = await jetstreamManager(nc);
-  await ensureTopology(jsm, { ...config.cluster, replicas: request.replicas });
-  const roster = new Roster(rejected, log);
-  await roster.watch(await openAgentsBucket(nc, request.replicas));
-  cleanups.push(async () => roster.close());
-
+  const { roster } = bus;
   const startedAt = new Date();
   const { cases, skippedSuites } = await awaitAgents(roster, request);
 
@@ -97,55 +71,38 @@ async function runOnBus(
     roster.live(capability).map((a) => ({ agentId: a.announce.agentId, threads: a.announce.threads }));
   const runs = cases.map((c) => newCaseRun(planCase(c.definition, c.settings, eligible(c.definition.needs))));
   const session = new RunSession({
-    nc,
-    js: jetstream(nc),
-    jsm,
+    ...bus,
     runId,
+    generation: 0,
     cluster: config.cluster,
-    rejected,
+    isLive: (agentId) => roster.isLive(agentId),
+    offlineMs: () => bus.offline.offlineMs(),
     log,
   });
+  session.register(runs);
   await session.open();
-  cleanups.push(async () => session.close());
-  const plan = planMessage(runId, request.suites, target, runs);
-  await session.publishPlan(plan);
+  cleanups.push(() => session.close());
+  const planned = { ...request, skippedSuites };
+  await session.publishPlan(
+    planMessage(runId, request.suites, target, runs, { request: planned, startedAt, embeddedTarget }),
+  );
+  await session.markRun('running');
   request.onPlanned?.(
     runId,
     roster.live().map((a) => a.announce),
   );
   log(`run ${runId}: ${runs.length} test case(s) against ${target} on ${roster.live().length} agent(s)`);
 
-  const { status, statusNote, judged } = await runCases(session, runs, target, request);
-
-  // Cases the run never reached (interrupted, timed out) are judged here, the others only once.
-  const caseReports = runs.map((run) => judged.get(run) ?? judgeCase(run));
-  const report = buildReport({
+  const loop = await runCases(session, runs, target, request);
+  return finishRun({
     runId,
     startedAt,
-    status,
-    statusNote,
-    request,
+    request: planned,
     target,
-    skippedSuites,
-    caseReports,
-    agents: agentReports(roster),
-    bus: { rejectedMessages: rejected.total(), ...session.fenceCounts() },
+    runs,
+    loop,
+    session,
+    roster,
+    rejectedMessages: bus.rejected.total(),
   });
-  const written = writeReports(report, request.reportsDir, request.saveReport);
-  return { report, written, exitCode: report.exitCode };
-}
-
-function agentReports(roster: Roster): AgentReport[] {
-  return roster.everSeen().map((a) => ({
-    agentId: a.agentId,
-    host: a.host,
-    cores: a.cores,
-    threads: a.threads,
-    memoryBytes: a.memoryBytes,
-    cpuModel: a.cpuModel,
-    platform: a.platform,
-    capabilities: a.capabilities,
-    protocol: a.protocol,
-    lostAt: roster.lost.has(a.agentId) ? new Date(roster.lost.get(a.agentId)!).toISOString() : undefined,
-  }));
 }

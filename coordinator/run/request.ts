@@ -30,6 +30,8 @@ export interface RunRequest {
   timeoutSec?: number;
   config: StressConfig;
   reportsDir: string;
+  /** The embedded cluster's JetStream store (default: `.stampede-store` in the reports directory). */
+  storeDir?: string;
   saveReport?: string;
   debug?: boolean;
   log: (line: string) => void;

@@ -4,6 +4,7 @@
  * and is re-exported here for the callers that connect and then lay it out.
  */
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { ReconnectPolicy } from '../config/cluster.js';
 import { ClusterError, UsageError } from '../errors.js';
 import { ensureTopology, jetstreamManager, openAgentsBucket } from './topology.js';
 import { credentialsFromEnv, resolveTls, tlsOptions, type Credentials, type TlsFiles } from './security.js';
@@ -31,6 +32,8 @@ export interface ConnectOptions {
   inboxPrefix?: string;
   /** Told about every refused publish or subscribe (permissions violations), for the log. */
   log?: (line: string) => void;
+  /** How the client rides out a lost server (the config's `cluster.reconnect`). */
+  reconnect?: ReconnectPolicy;
 }
 
 /** The URLs of a `--nats` value: one, or several separated by commas. */
@@ -97,11 +100,11 @@ export async function connectBus(options: ConnectOptions): Promise<NatsConnectio
       timeout: options.timeoutMs ?? 5000,
       // The default gives up after 10 attempts (~21 s) and closes for good; a long run must
       // outlive a restart of the server.
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 1000,
+      maxReconnectAttempts: options.reconnect?.maxAttempts ?? -1,
+      reconnectTimeWait: options.reconnect?.waitMs ?? 1000,
       // Notice a dead or frozen server in ~3 s instead of the default 4 minutes.
-      pingInterval: 1000,
-      maxPingOut: 2,
+      pingInterval: options.reconnect?.pingIntervalMs ?? 1000,
+      maxPingOut: options.reconnect?.maxPingOut ?? 2,
     });
   } catch (error) {
     throw new ClusterError(

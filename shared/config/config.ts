@@ -18,23 +18,17 @@ import {
   thresholdSpecSchema,
   type CaseSettings,
 } from '../model/testCase.js';
+import {
+  clusterOverrideSchema,
+  clusterSettingsSchema,
+  layerCluster,
+  type ClusterOverride,
+  type ClusterSettings,
+} from './cluster.js';
+
+export { clusterSettingsSchema, type ClusterSettings, type ReconnectPolicy } from './cluster.js';
 
 export const MAX_CONFIG_BYTES = 1024 * 1024;
-
-export const clusterSettingsSchema = z
-  .object({
-    /** JetStream ack wait of a shard; agents send in-progress acks well inside it. */
-    ackWaitMs: z.number().int().min(1000).max(600_000),
-    /** Deliveries of one shard before it is reported lost. */
-    maxDeliver: z.number().int().min(1).max(20),
-    /** How long `run` waits for the agents it needs. */
-    agentWaitMs: z.number().int().min(0).max(600_000),
-    /** Agents stop load when they have heard no lease for this long. */
-    leaseTimeoutMs: z.number().int().min(500).max(60_000),
-    progressIntervalMs: z.number().int().min(100).max(60_000),
-  })
-  .strict();
-export type ClusterSettings = z.infer<typeof clusterSettingsSchema>;
 
 const caseOverrideSchema = z
   .object({
@@ -49,7 +43,7 @@ const caseOverrideSchema = z
 const fileSchema = z
   .object({
     $comment: z.string().optional(),
-    cluster: clusterSettingsSchema.partial().optional(),
+    cluster: clusterOverrideSchema.optional(),
     suites: z.record(z.string(), z.record(z.string(), caseOverrideSchema)).optional(),
   })
   .strict();
@@ -140,6 +134,18 @@ function layer(
   return checked.data;
 }
 
+/**
+ * The layered cluster section, checked as a whole (its timings depend on each other). Every
+ * problem is named at once, against the last file given, since that is where a fix goes.
+ */
+function checkCluster(cluster: ClusterOverride, sources: string[]): ClusterSettings {
+  const checked = clusterSettingsSchema.safeParse(cluster);
+  if (checked.success) return checked.data;
+  const [first, ...more] = checked.error.issues;
+  const also = more.map((i) => `; cluster.${fieldOf(i.path)}: ${expectedOf(i)}`).join('');
+  throw new ConfigError(sources.at(-1)!, `cluster.${fieldOf(first.path)}`, expectedOf(first) + also);
+}
+
 /** Loads the shipped defaults, then each file in `overrides` on top. */
 export function loadConfig(
   overrides: readonly string[] = [],
@@ -148,7 +154,7 @@ export function loadConfig(
   const cases = new Map<string, CaseSettings>();
   const custom = new Map<string, TestCaseDefinition>();
   const warnings: string[] = [];
-  let cluster: Partial<ClusterSettings> = {};
+  let cluster: ClusterOverride = {};
   for (const file of [defaultsFile, ...overrides]) {
     const { parsed, custom: added, warnings: said } = parseFile(file, readJsonFile(file));
     warnings.push(...said);
@@ -157,7 +163,7 @@ export function loadConfig(
       custom.set(caseId(c.definition), c.definition);
       cases.set(caseId(c.definition), c.settings);
     }
-    cluster = { ...cluster, ...parsed.cluster };
+    cluster = layerCluster(cluster, parsed.cluster);
     for (const [suite, byName] of Object.entries(parsed.suites ?? {})) {
       for (const [name, over] of Object.entries(byName)) {
         const id = `${suite}.${name}`;
@@ -165,13 +171,8 @@ export function loadConfig(
       }
     }
   }
-  const checkedCluster = clusterSettingsSchema.safeParse(cluster);
-  if (!checkedCluster.success) {
-    const issue = checkedCluster.error.issues[0];
-    throw new ConfigError(defaultsFile, `cluster.${fieldOf(issue.path)}`, expectedOf(issue));
-  }
   return {
-    cluster: checkedCluster.data,
+    cluster: checkCluster(cluster, [defaultsFile, ...overrides]),
     cases,
     sources: [defaultsFile, ...overrides],
     custom: [...custom.values()],

@@ -17,6 +17,8 @@ import {
   progressSchema,
   resultSchema,
   planSchema,
+  runStateSchema,
+  acceptedSchema,
   type Announce,
   type Message,
 } from './messages.js';
@@ -45,14 +47,21 @@ const definitions = {
   'shard.start': { schema: startSchema, maxBytes: 4 * 1024 },
   'clock.ping': { schema: clockPingSchema, maxBytes: 1024 },
   'clock.pong': { schema: clockPongSchema, maxBytes: 1024 },
-  'run.lease': { schema: leaseSchema, maxBytes: 1024 },
+  'run.lease': { schema: leaseSchema, maxBytes: 320 * 1024 },
   'run.abort': { schema: abortSchema, maxBytes: 4 * 1024 },
   'shard.progress': { schema: progressSchema, maxBytes: 64 * 1024 },
   'shard.result': { schema: resultSchema, maxBytes: 768 * 1024 },
   'run.plan': { schema: planSchema, maxBytes: 900 * 1024 },
+  'run.state': { schema: runStateSchema, maxBytes: 4 * 1024 },
+  'shard.accepted': { schema: acceptedSchema, maxBytes: 4 * 1024 },
 } satisfies Record<Message['kind'], Definition<unknown>>;
 
 type Kind = keyof typeof definitions;
+
+/** Each message kind's size limit, as its decoder enforces it. */
+export const MESSAGE_SIZE_LIMITS = Object.fromEntries(
+  Object.entries(definitions).map(([kind, d]) => [kind, d.maxBytes]),
+) as { [K in Kind]: number };
 type MessageOf<K extends Kind> = Extract<Message, { kind: K }>;
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -129,6 +138,8 @@ export const decodeAbort = (data: Uint8Array) => decode('run.abort', data);
 export const decodeProgress = (data: Uint8Array) => decode('shard.progress', data);
 export const decodeResult = (data: Uint8Array) => decode('shard.result', data);
 export const decodePlan = (data: Uint8Array) => decode('run.plan', data);
+export const decodeRunState = (data: Uint8Array) => decode('run.state', data);
+export const decodeAccepted = (data: Uint8Array) => decode('shard.accepted', data);
 
 /** Encodes a message, refusing one that its own decoder would reject as oversized. */
 export function encode(message: Message): Uint8Array {

@@ -5,4 +5,5 @@
 export * from './codec.js';
 export * from './messages.js';
 export * from './subjects.js';
+export * from './attempts.js';
 export { PROTOCOL_VERSION } from './version.js';

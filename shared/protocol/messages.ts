@@ -10,7 +10,9 @@ import { faultSpecSchema } from '../model/faults.js';
 import { MAX_ENCODED_HISTOGRAM_CHARS } from '../metrics/histogram.js';
 import { OUTCOME_CLASSES } from '../metrics/outcomes.js';
 import { PROTOCOL_VERSION } from './version.js';
-import { loadSpecSchema, paramsSchema } from '../model/testCase.js';
+import { caseSettingsSchema, loadSpecSchema, paramsSchema } from '../model/testCase.js';
+import { clusterSettingsSchema } from '../config/cluster.js';
+import { MAX_ATTEMPT, MAX_GENERATION } from './attempts.js';
 
 export { PROTOCOL_VERSION };
 
@@ -36,6 +38,8 @@ const outcomes = z
   )
   .strict();
 const version = z.literal(PROTOCOL_VERSION);
+const attemptNo = z.number().int().min(1).max(MAX_ATTEMPT);
+const generation = z.number().int().min(0).max(MAX_GENERATION);
 
 // ---- subjects --------------------------------------------------------------------------------
 
@@ -102,6 +106,18 @@ export const shardAssignSchema = z
       .max(24 * 3600_000),
     leaseTimeoutMs: z.number().int().min(500).max(60_000),
     progressIntervalMs: z.number().int().min(100).max(60_000),
+    /** The run's generation (0, +1 per resume); attempts are numbered from it. Absent: 0. */
+    generation: generation.optional(),
+    /** How the attempt rides out a lapsed lease; absent: the agent's own cluster settings. */
+    timings: clusterSettingsSchema
+      .innerType()
+      .pick({
+        pauseGraceMs: true,
+        afterGrace: true,
+        inProgressMs: true,
+        readyTimeoutMs: true,
+      })
+      .optional(),
   })
   .strict();
 
@@ -110,7 +126,7 @@ const attemptIdentity = {
   protocol: version,
   runId: token,
   shardId: token,
-  attempt: z.number().int().min(1).max(1000),
+  attempt: attemptNo,
   agentId: token,
   session: token,
 };
@@ -123,7 +139,7 @@ export const startSchema = z
     protocol: version,
     runId: token,
     shardId: token,
-    attempt: z.number().int().min(1).max(1000),
+    attempt: attemptNo,
     go: z.boolean(),
     /** Coordinator clock; the agent converts with its measured offset. */
     startAt: epochMs,
@@ -145,8 +161,24 @@ export const clockPongSchema = z
   })
   .strict();
 
+/** The most shard attempts one lease names. */
+export const MAX_GRANTS = 4096;
+
 export const leaseSchema = z
-  .object({ kind: z.literal('run.lease'), protocol: version, runId: token, seq: count, at: epochMs })
+  .object({
+    kind: z.literal('run.lease'),
+    protocol: version,
+    runId: token,
+    seq: count,
+    at: epochMs,
+    /** The coordinator's generation; a lease of a newer one supersedes every older attempt. */
+    generation: generation.optional(),
+    /** [shardId, attempt] of every attempt allowed to run now; a started attempt not named stops. */
+    grants: z
+      .array(z.tuple([token, attemptNo]))
+      .max(MAX_GRANTS)
+      .optional(),
+  })
   .strict();
 export const abortSchema = z
   .object({ kind: z.literal('run.abort'), protocol: version, runId: token, reason: shortText })
@@ -173,6 +205,9 @@ export const progressSchema = z
     thermalState: thermalStatus.shape.state.optional(),
     /** The shard's cumulative latency histogram so far, for latency over time (omitted when large). */
     histogram: z.string().max(MAX_PROGRESS_HISTOGRAM_CHARS).optional(),
+    /** Time paused for a lapsed lease so far, and whether it is paused now. */
+    pausedMs: count.optional(),
+    paused: z.boolean().optional(),
   })
   .strict();
 
@@ -235,6 +270,20 @@ export const generatorHealthSchema = z
   .strict();
 export type GeneratorHealth = z.infer<typeof generatorHealthSchema>;
 
+/** The most pauses one result lists; later ones still count in pausedMs. */
+export const MAX_PAUSES = 100;
+
+const pauseSchema = z
+  .object({
+    /** Agent clock, when the load paused. */
+    at: epochMs,
+    ms: count,
+    /** Why: the lease lapsed; and how it ended: resumed, or stopped when the grace ran out. */
+    ended: z.enum(['resumed', 'grace_expired', 'stopped']),
+  })
+  .strict();
+export type Pause = z.infer<typeof pauseSchema>;
+
 export const resultSchema = z
   .object({
     kind: z.literal('shard.result'),
@@ -257,6 +306,11 @@ export const resultSchema = z
     perSecond: z.array(count).max(24 * 3600),
     thermal: thermalReportSchema.optional(),
     generator: generatorHealthSchema.optional(),
+    /** Load time spent paused for a lapsed lease (excluded from durationMs, like blockedMs). */
+    pausedMs: count.optional(),
+    pauses: z.array(pauseSchema).max(MAX_PAUSES).optional(),
+    /** The agent handed the delivery back (or lost it to a newer attempt): another attempt follows. */
+    retried: z.boolean().optional(),
   })
   .strict();
 
@@ -284,10 +338,61 @@ export const planSchema = z
             scenario: z.string().max(64),
             needs: z.enum(CAPABILITIES),
             shards: z.array(planShard).max(1000),
+            /** The case's settings as run, so that a resumed run judges it the same way. */
+            settings: caseSettingsSchema.optional(),
           })
           .strict(),
       )
       .max(500),
+    /** What a resume needs besides the cases. */
+    request: z
+      .object({
+        mode: z.string().max(64),
+        skipped: z.array(z.object({ suite: z.string().max(64), reason: shortText }).strict()).max(100),
+        agents: z.number().int().min(1).max(1000),
+        /** The target was the embedded reference target: a resume starts a new one. */
+        embeddedTarget: z.boolean(),
+        config: z.array(z.string().max(4096)).max(50),
+        cluster: clusterSettingsSchema.innerType(),
+        startedAt: epochMs,
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const RUN_STATUSES = ['running', 'completed', 'interrupted', 'timed_out', 'cluster_failure'] as const;
+
+/** A coordinator's word on a run, stored each time it starts or ends one: the newest one stands. */
+export const runStateSchema = z
+  .object({
+    kind: z.literal('run.state'),
+    protocol: version,
+    runId: token,
+    generation,
+    status: z.enum(RUN_STATUSES),
+    at: epochMs,
+    host: shortText,
+    pid: count,
+    note: shortText.optional(),
+  })
+  .strict();
+
+/** A shard the coordinator settled, stored so that a resumed run keeps the same decision. */
+export const acceptedSchema = z
+  .object({
+    kind: z.literal('shard.accepted'),
+    protocol: version,
+    runId: token,
+    shardId: token,
+    generation,
+    state: z.enum(['done', 'lost']),
+    /** With `done`: the accepted result's attempt and session. */
+    attempt: attemptNo.optional(),
+    session: token.optional(),
+    agentId: token.optional(),
+    reason: shortText.optional(),
+    at: epochMs,
   })
   .strict();
 
@@ -302,6 +407,9 @@ export type Abort = z.infer<typeof abortSchema>;
 export type Progress = z.infer<typeof progressSchema>;
 export type ShardResult = z.infer<typeof resultSchema>;
 export type RunPlan = z.infer<typeof planSchema>;
+export type RunState = z.infer<typeof runStateSchema>;
+export type RunStatusWord = RunState['status'];
+export type ShardAccepted = z.infer<typeof acceptedSchema>;
 export type Message =
   | Announce
   | ShardAssign
@@ -313,6 +421,8 @@ export type Message =
   | Abort
   | Progress
   | ShardResult
-  | RunPlan;
+  | RunPlan
+  | RunState
+  | ShardAccepted;
 
 // ---- decoding --------------------------------------------------------------------------------

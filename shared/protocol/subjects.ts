@@ -16,6 +16,14 @@ export const SUBJECTS = {
     `stampede.work.${capability}.${runId}.${shardId}`,
   runsAll: 'stampede.run.>',
   plan: (runId: string) => `stampede.run.${runId}.plan`,
+  plansAll: 'stampede.run.*.plan',
+  /** The coordinators' word on the run (running, or how it ended): the newest stands. */
+  state: (runId: string) => `stampede.run.${runId}.state`,
+  statesAll: 'stampede.run.*.state',
+  /** Shards the coordinator settled, one subject each. */
+  accepted: (runId: string, shardId: string) => `stampede.run.${runId}.accepted.${shardId}`,
+  /** Everything stored of one run. */
+  runAll: (runId: string) => `stampede.run.${runId}.>`,
   /** The agent id is the last token: the coordinator takes identity from the subject. */
   result: (runId: string, shardId: string, agentId: string) =>
     `stampede.run.${runId}.result.${shardId}.${agentId}`,

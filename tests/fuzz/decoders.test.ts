@@ -20,6 +20,8 @@ import {
   decodeProgress,
   decodeReady,
   decodeResult,
+  decodeRunState,
+  decodeAccepted,
   decodeShardAssign,
   decodeStart,
   encode,
@@ -48,6 +50,8 @@ const DECODERS: { [K in Message['kind']]: (data: Uint8Array) => Message } = {
   'run.abort': decodeAbort,
   'shard.progress': decodeProgress,
   'shard.result': decodeResult,
+  'run.state': decodeRunState,
+  'shard.accepted': decodeAccepted,
   'run.plan': decodePlan,
 };
 

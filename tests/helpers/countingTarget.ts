@@ -12,13 +12,17 @@ export interface CountingTarget {
   countSince(fromMs: number): number;
   /** Epoch ms of the last request seen. */
   lastAt(): number;
+  /** Requests at or after `fromMs` that came from one of the client `ports` (attributes them to a process). */
+  countFromPortsSince(ports: ReadonlySet<number>, fromMs: number): number;
   close(): Promise<void>;
 }
 
 export async function startCountingTarget(options: { delayMs?: number } = {}): Promise<CountingTarget> {
   const arrivals: number[] = [];
+  const clientPorts: number[] = [];
   const server = http.createServer((req, res) => {
     arrivals.push(Date.now());
+    clientPorts.push(req.socket.remotePort ?? 0);
     req.resume();
     const answer = () => res.end('ok');
     if (options.delayMs) setTimeout(answer, options.delayMs);
@@ -32,6 +36,8 @@ export async function startCountingTarget(options: { delayMs?: number } = {}): P
     total: () => arrivals.length,
     countSince: (fromMs) => arrivals.filter((t) => t >= fromMs).length,
     lastAt: () => arrivals.at(-1) ?? 0,
+    countFromPortsSince: (ports, fromMs) =>
+      arrivals.filter((t, i) => t >= fromMs && ports.has(clientPorts[i])).length,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

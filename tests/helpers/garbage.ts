@@ -4,23 +4,11 @@
  * kind's size limit, deep nesting and nothing at all. Every one must be rejected by the decoder
  * of that kind.
  */
-import type { Message } from '../../shared/protocol/index.js';
+import { MESSAGE_SIZE_LIMITS, type Message } from '../../shared/protocol/index.js';
 import { VALID_MESSAGES } from './protocolFixtures.js';
 
-/** The codec's size limit per kind (shared/protocol/codec.ts). */
-export const SIZE_LIMITS: { [K in Message['kind']]: number } = {
-  'agent.announce': 16 * 1024,
-  'shard.assign': 256 * 1024,
-  'shard.ready': 4 * 1024,
-  'shard.start': 4 * 1024,
-  'clock.ping': 1024,
-  'clock.pong': 1024,
-  'run.lease': 1024,
-  'run.abort': 4 * 1024,
-  'shard.progress': 16 * 1024,
-  'shard.result': 768 * 1024,
-  'run.plan': 900 * 1024,
-};
+/** The codec's size limit per kind. */
+export const SIZE_LIMITS = MESSAGE_SIZE_LIMITS;
 
 export interface Garbage {
   name:

@@ -116,12 +116,15 @@ export function tempConfig(content: object): { dir: string; file: string } {
   return { dir, file };
 }
 
-/** Cluster timings short enough for tests. */
+/** Cluster timings short enough for tests (the relations shared/config/cluster.ts checks hold). */
 export const FAST_CLUSTER = {
   ackWaitMs: 3000,
   maxDeliver: 3,
   agentWaitMs: 15_000,
+  missingAfterMs: 2500,
+  leasePeriodMs: 500,
   leaseTimeoutMs: 2000,
+  inProgressMs: 1000,
   progressIntervalMs: 500,
 };
 
@@ -140,8 +143,9 @@ export function processesMarked(marker: string): string[] {
 }
 
 /**
- * A `coordinator load` in the background with the fast test timings, returned once all `agents`
- * shards are running and counting operations. Its reports go to `dir`.
+ * A `coordinator load` in the background with the fast test timings (or the cluster settings
+ * given), returned once its shards (one per agent, or `shards`) are running and counting
+ * operations. Its reports go to `dir`; `extra` flags are added as they are (e.g. `--rate 200`).
  */
 export async function startBackgroundLoad(
   natsUrl: string,
@@ -149,8 +153,9 @@ export async function startBackgroundLoad(
   agents: number,
   connections: number,
   duration: string,
+  options: { cluster?: object; extra?: string[]; shards?: number } = {},
 ): Promise<{ coordinator: RunningProcess; dir: string }> {
-  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
+  const { dir, file } = tempConfig({ cluster: options.cluster ?? FAST_CLUSTER });
   const coordinator = startProcess(COORDINATOR_CLI, [
     'load',
     '--nats',
@@ -167,9 +172,11 @@ export async function startBackgroundLoad(
     duration,
     '--reports-dir',
     dir,
+    ...(options.extra ?? []),
   ]);
   try {
-    await coordinator.waitFor(new RegExp(`shards done, ${agents} running, [1-9]\\d* ops`), 30_000);
+    const running = options.shards ?? agents;
+    await coordinator.waitFor(new RegExp(`shards done, ${running} running, [1-9]\\d* ops`), 30_000);
   } catch (error) {
     await coordinator.stop('SIGKILL');
     throw error;

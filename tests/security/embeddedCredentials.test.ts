@@ -4,7 +4,9 @@
  * can read), and a `coordinator load` on the embedded cluster runs with them.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, test } from 'node:test';
 import { connect } from '@nats-io/transport-node';
 import { startEmbeddedCluster, type EmbeddedCluster } from '../../coordinator/cluster/embedded.js';
@@ -59,7 +61,13 @@ const anyArgvContains = (secret: string) =>
     });
 
 test('the embedded server refuses strangers; each local agent has its own password, in its environment only', async () => {
-  embedded = await startEmbeddedCluster({ agents: 2, target: false });
+  embedded = await startEmbeddedCluster({
+    agents: 2,
+    target: false,
+    configFiles: [],
+    storeDir: mkdtempSync(path.join(os.tmpdir(), 'stampede-store-')),
+    log: () => undefined,
+  });
   const { natsUrl } = embedded;
   await assert.rejects(connect({ servers: natsUrl, maxReconnectAttempts: 0 }), /Authorization Violation/i);
   await assert.rejects(

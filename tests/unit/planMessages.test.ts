@@ -159,7 +159,7 @@ test('the message for every planned shard of every case passes the real decoder 
     const s = definition === ADHOC_LOAD_CASE ? settings({ rate: 30 }) : settingsOf(config, definition);
     const run = newCaseRun(planCase(definition, s, agents(2, 2, 1)));
     for (const shard of run.shards) {
-      const message = shardMessage('run-20250101-abc', TARGET, config.cluster, run, shard);
+      const message = shardMessage('run-20250101-abc', TARGET, config.cluster, run, shard, 0);
       const decoded = decodeShardAssign(encode(message));
       // What travels is JSON: an absent `faults` is dropped, everything else arrives as built.
       assert.deepEqual(decoded, JSON.parse(JSON.stringify(message)), shard.planned.shardId);
@@ -182,7 +182,9 @@ test('the message for every planned shard of every case passes the real decoder 
   // The case with faults really carries them (the 30% connection-failure case).
   const intermittent = CATALOGUE.find((c) => c.name === 'intermittent_connectivity')!;
   const run = newCaseRun(planCase(intermittent, settingsOf(config, intermittent), agents(1, 1)));
-  const decoded = decodeShardAssign(encode(shardMessage('r1', TARGET, config.cluster, run, run.shards[1])));
+  const decoded = decodeShardAssign(
+    encode(shardMessage('r1', TARGET, config.cluster, run, run.shards[1], 0)),
+  );
   assert.deepEqual(decoded.faults, { resetFraction: 0.3 });
   assert.equal(decoded.count, 2);
 });

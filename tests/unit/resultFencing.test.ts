@@ -52,7 +52,7 @@ function twoShardCase(name = 'high_concurrent_requests'): CaseRun {
 function setup(runId = RUN) {
   const logs: string[] = [];
   const rejected = new RejectedMessages((line) => logs.push(line));
-  const book = new RunBook(runId);
+  const book = new RunBook(runId, 0, () => true);
   const run = twoShardCase();
   for (const s of run.shards) book.shards.set(s.planned.shardId, s);
   return { book, run, rejected, logs, collector: new ResultCollector(book, rejected) };
@@ -277,7 +277,7 @@ function barrierRun() {
     },
   });
   const deadlineAt = Date.now() + 60_000;
-  parts.book.active = { run: parts.run, held: [], deadlineAt };
+  parts.book.active = { run: parts.run, dispatched: parts.run.shards.length, held: [], deadlineAt };
   const ready = async (
     shard: ShardRecord,
     attempt: number,
