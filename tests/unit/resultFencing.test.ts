@@ -49,10 +49,10 @@ function twoShardCase(name = 'high_concurrent_requests'): CaseRun {
   );
 }
 
-function setup(runId = RUN) {
+function setup(runId = RUN, isLive: (agentId: string) => boolean = () => true) {
   const logs: string[] = [];
   const rejected = new RejectedMessages((line) => logs.push(line));
-  const book = new RunBook(runId, 0, () => true);
+  const book = new RunBook(runId, 0, isLive);
   const run = twoShardCase();
   for (const s of run.shards) book.shards.set(s.planned.shardId, s);
   return { book, run, rejected, logs, collector: new ResultCollector(book, rejected) };
@@ -113,11 +113,12 @@ test('a result of another attempt is stale, whether it comes before or after the
   const shard = run.shards[0];
   readied(shard, 1, A1.agentId, A1.session);
   readied(shard, 2, B2.agentId, B2.session);
-  // The superseded attempt finishes first: fenced off, and its own status recorded.
+  // The superseded attempt finishes first: fenced off; it stays superseded, with what it sent.
   deliver(collector, shard, { ...A1, ops: 5 });
   assert.equal(acceptedOf(shard), undefined);
   assert.equal(shard.state, 'running');
-  assert.equal(shard.attempts[0].status, 'completed');
+  assert.equal(shard.attempts[0].status, 'superseded');
+  assert.equal(shard.attempts[0].requests, 5);
   assert.deepEqual(collector.counts(), { duplicateResults: 0, staleResults: 1 });
 
   // The current attempt number, but from a session that never reported ready for it.
@@ -267,9 +268,9 @@ after(async () => {
 });
 
 /** A run whose ready subject is served by a real ReadyBarrier, with the first case active. */
-function barrierRun() {
+function barrierRun(isLive?: (agentId: string) => boolean) {
   const runId = `run-b${++runCounter}`;
-  const parts = setup(runId);
+  const parts = setup(runId, isLive);
   const barrier = new ReadyBarrier(parts.book, parts.rejected);
   const sub = nc.subscribe(SUBJECTS.ready(runId), {
     callback: (err, msg) => {
@@ -334,7 +335,8 @@ test('barrier: shards are held until the last is ready, then all start at one in
 });
 
 test('barrier: a redelivered attempt joins the case under way and fences off the one it supersedes', async () => {
-  const b = barrierRun();
+  // The redelivery follows the loss of agent-a: a redelivery while its holder is live is held.
+  const b = barrierRun((agentId) => agentId !== 'agent-a');
   const [s0, s1] = b.run.shards;
   await Promise.all([b.ready(s0, 1, 'agent-a', 'sess-a'), b.ready(s1, 1, 'agent-b', 'sess-b')]);
   const before = Date.now();
