@@ -3,6 +3,7 @@
  * task in a worker thread, the real control block and stop word), minus the bus. Used by the
  * benches and by the tests that need the real worker path without a cluster.
  */
+import { createStopWord } from '../agent/shm/stopWord.js';
 import { PROTOCOL_VERSION } from '../shared/protocol/version.js';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
@@ -66,7 +67,7 @@ export async function runWorkerShard(pool: Piscina, spec: WorkerShardSpec): Prom
     },
     target: url.origin,
     control: createControlBlock(),
-    stop: new Int32Array(new SharedArrayBuffer(4)),
+    stop: createStopWord(),
     startAtLocal: now + 100,
     hardDeadline: now + spec.durationMs + 30_000,
     progressPort: channel.port2,
