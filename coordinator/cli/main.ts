@@ -1,11 +1,13 @@
 /**
- * The coordinator CLI: `run` (stress suites), `load` (ad-hoc distributed HTTP load) and `agents`
- * (the live roster). Exit codes are the table in shared/errors.ts (0 all thresholds held, 1 some
- * failed, 2 usage or config error, 3 the cluster failed, 4 internal error, 130 interrupted).
+ * The coordinator CLI: `run` (stress suites), `load` (ad-hoc distributed HTTP load), `agents`
+ * (the live roster) and `check-target` (what a service offers of the target API). Exit codes are
+ * the table in shared/errors.ts (0 all thresholds held, 1 some failed, 2 usage or config error,
+ * 3 the cluster failed, 4 internal error, 130 interrupted).
  */
 import { Command } from 'commander';
 import { runCli } from '../../shared/cli/main.js';
 import { registerAgentsCommand } from './agentsCommand.js';
+import { registerCheckTargetCommand } from './checkTargetCommand.js';
 import { addInitCommand } from './initCommand.js';
 import { addValidateCommand } from './validateCommand.js';
 import { registerLoadCommand } from './loadCommand.js';
@@ -21,6 +23,7 @@ const program = new Command('coordinator')
 registerRunCommand(program);
 registerLoadCommand(program);
 registerAgentsCommand(program);
+registerCheckTargetCommand(program);
 addInitCommand(program);
 addValidateCommand(program);
 

@@ -1,15 +1,16 @@
 /**
  * The embedded default cluster for `run` and `load` without --nats: a real nats-server child on a
  * free port with a temporary store, local agents as child processes and, unless --target is
- * given, the bundled reference target. Everything started here is stopped by `stop()`, which the
- * CLI calls on success, failure and Ctrl-C alike.
+ * given, the bundled reference service (a supervised target whose providers go through the
+ * upstream fault proxy: referenceStack.ts). Everything started here is stopped by `stop()`, which
+ * the CLI calls on success, failure and Ctrl-C alike.
  */
 import os from 'node:os';
 import path from 'node:path';
-import { ClusterError } from '../../shared/errors.js';
 import { PACKAGE_ROOT } from '../../shared/config/paths.js';
-import { startChild, waitForLine, type ManagedChild } from './childProcess.js';
+import { startChild, type ManagedChild } from './childProcess.js';
 import { startNatsServer, type RunningNatsServer } from './natsServer.js';
+import { startReferenceStack } from './referenceStack.js';
 
 export interface EmbeddedOptions {
   agents: number;
@@ -23,6 +24,8 @@ export interface EmbeddedOptions {
 export interface EmbeddedCluster {
   natsUrl: string;
   targetUrl?: string;
+  /** The upstream fault proxy's control URL, when the reference target was started. */
+  upstreamControl?: string;
   stop(): Promise<void>;
 }
 
@@ -35,18 +38,6 @@ const DIST = path.join(PACKAGE_ROOT, 'dist');
  */
 export const EMBEDDED_THERMAL_CURVE = '70@0,80@3s,86@6s,79@9s,73@12s,repeat@15s';
 
-/** Starts the reference target as a child and returns its URL. */
-export async function startTargetChild(debug = false): Promise<{ child: ManagedChild; url: string }> {
-  const child = startChild('reference target', [path.join(DIST, 'target', 'cli.js'), '--port', '0'], {
-    echo: debug,
-  });
-  const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 15_000).catch(async (error) => {
-    await child.stop();
-    throw new ClusterError((error as Error).message, 'E_TARGET_START');
-  });
-  return { child, url: match[1] };
-}
-
 export async function startEmbeddedCluster(options: EmbeddedOptions): Promise<EmbeddedCluster> {
   const children: ManagedChild[] = [];
   let nats: RunningNatsServer | undefined;
@@ -57,10 +48,11 @@ export async function startEmbeddedCluster(options: EmbeddedOptions): Promise<Em
   try {
     nats = await startNatsServer();
     let targetUrl: string | undefined;
+    let upstreamControl: string | undefined;
     if (options.target) {
-      const target = await startTargetChild(options.debug);
-      children.push(target.child);
-      targetUrl = target.url;
+      const stack = await startReferenceStack({ debug: options.debug });
+      children.push(...stack.children);
+      ({ targetUrl, upstreamControl } = stack);
     }
     // Local agents share this machine's cores; one thread each leaves room for the target.
     const threads = Math.max(1, Math.floor(os.availableParallelism() / options.agents));
@@ -103,7 +95,7 @@ export async function startEmbeddedCluster(options: EmbeddedOptions): Promise<Em
         ),
       );
     }
-    return { natsUrl: nats.url, targetUrl, stop };
+    return { natsUrl: nats.url, targetUrl, upstreamControl, stop };
   } catch (error) {
     await stop();
     throw error;

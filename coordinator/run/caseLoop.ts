@@ -44,6 +44,11 @@ export async function runCases(
       if (status !== 'completed') break;
       current = run;
       const { planned } = run;
+      if (run.skipReason) {
+        judged.set(run, judgeCase(run));
+        log(`  SKIPPED ${planned.id} — ${run.skipReason}`);
+        continue;
+      }
       log(`▶ ${planned.id}: ${planned.shards.length} shard(s)`);
       await session.runCase(run, target, () => request.onProgress?.(run));
       if (status !== 'completed') await session.abort(statusNote!, run);

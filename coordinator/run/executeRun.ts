@@ -14,7 +14,9 @@ import {
 } from '../../shared/bus/connection.js';
 import type { Capability } from '../../shared/model/catalogue.js';
 import { RejectedMessages } from '../../shared/protocol/index.js';
-import { startEmbeddedCluster, startTargetChild, type EmbeddedCluster } from '../cluster/embedded.js';
+import { startEmbeddedCluster, type EmbeddedCluster } from '../cluster/embedded.js';
+import { startReferenceStack } from '../cluster/referenceStack.js';
+import { prepareCases } from '../probe/applicability.js';
 import { planCase } from '../plan/planner.js';
 import { buildReport } from '../report/buildReport.js';
 import type { AgentReport } from '../report/types.js';
@@ -38,6 +40,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
   try {
     let natsUrl = request.natsUrl;
     let target = request.target;
+    let upstream = request.upstream;
     if (!natsUrl) {
       const thermalAgent = request.cases.some((c) => c.definition.needs === 'thermal');
       log(
@@ -52,18 +55,20 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
       cleanups.push(() => embedded!.stop());
       natsUrl = embedded.natsUrl;
       target ??= embedded.targetUrl;
+      upstream ??= embedded.upstreamControl;
       log(`embedded cluster: NATS ${natsUrl}${embedded.targetUrl ? `, target ${embedded.targetUrl}` : ''}`);
     } else if (!target) {
-      const local = await startTargetChild(request.debug);
-      cleanups.push(() => local.child.stop());
-      target = local.url;
+      const local = await startReferenceStack({ debug: request.debug });
+      cleanups.push(() => local.stop());
+      target = local.targetUrl;
+      upstream ??= local.upstreamControl;
       log(
         `no --target given: started the reference target at ${target} (agents on other hosts cannot reach it; pass --target URL)`,
       );
     }
     const nc = await connectBus({ url: natsUrl, name: 'stampede-coordinator' });
     cleanups.push(() => nc.drain().catch(() => undefined));
-    return await runOnBus(nc, request, target!, cleanups);
+    return await runOnBus(nc, { ...request, upstream }, target!, cleanups);
   } finally {
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((e) => log(`clean-up: ${(e as Error).message}`));
@@ -85,12 +90,20 @@ async function runOnBus(
   cleanups.push(async () => roster.close());
 
   const startedAt = new Date();
-  const { cases, skippedSuites } = await awaitAgents(roster, request);
+  const agentsIn = await awaitAgents(roster, request);
+  const { skippedSuites } = agentsIn;
+  const prepared = await prepareCases(agentsIn.cases, target, { upstream: request.upstream, log });
+  cleanups.push(prepared.close);
+  const { cases, notApplicable } = prepared;
 
   const runId = newRunId();
   const eligible = (capability: Capability) =>
     roster.live(capability).map((a) => ({ agentId: a.announce.agentId, threads: a.announce.threads }));
-  const runs = cases.map((c) => newCaseRun(planCase(c.definition, c.settings, eligible(c.definition.needs))));
+  const runs = cases.map((c) => {
+    const run = newCaseRun(planCase(c.definition, c.settings, eligible(c.definition.needs)));
+    run.skipReason = notApplicable.get(run.planned.id);
+    return run;
+  });
   const session = new RunSession({
     nc,
     js: jetstream(nc),
@@ -120,6 +133,7 @@ async function runOnBus(
     skippedSuites,
     caseReports,
     agents: agentReports(roster),
+    capabilities: prepared.probe.capabilities,
     bus: { rejectedMessages: rejected.total(), ...session.fenceCounts() },
   });
   const written = writeReports(report, request.reportsDir, request.saveReport);

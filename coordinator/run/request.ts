@@ -4,7 +4,7 @@ import type { StressConfig } from '../../shared/config/config.js';
 import type { CaseSettings } from '../../shared/model/testCase.js';
 import type { CaseRun } from '../dispatch/runState.js';
 import type { WrittenReports } from '../report/writeReports.js';
-import type { RunReport } from '../report/types.js';
+import type { RunReport, RunSettings } from '../report/types.js';
 
 export interface SelectedCase {
   definition: TestCaseDefinition;
@@ -21,7 +21,11 @@ export interface RunRequest {
   natsUrl?: string;
   agents: number;
   target?: string;
+  /** The upstream fault proxy's control URL for a target of the user's (--upstream). */
+  upstream?: string;
   timeoutSec?: number;
+  /** Where the run-wide settings of the report header came from. */
+  settings?: RunSettings;
   config: StressConfig;
   reportsDir: string;
   saveReport?: string;
