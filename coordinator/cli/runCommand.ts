@@ -7,6 +7,11 @@ import { addCommonOptions, baseRequest, finish, loadRunConfig, log, type CommonF
 import { applyEnvOverrides } from './envOverrides.js';
 import { resolveSelection, selectedCases } from './selection.js';
 
+/** " (2 not applicable: the target lacks route POST /process)", grouped by reason; skipped cases are not graded. */
+function skippedWhy(reasons: { reason: string; cases: number }[] = []): string {
+  return reasons.length > 0 ? ` (${reasons.map((r) => `${r.cases} ${r.reason}`).join('; ')})` : '';
+}
+
 export function registerRunCommand(program: Command): void {
   addCommonOptions(
     program
@@ -24,6 +29,11 @@ export function registerRunCommand(program: Command): void {
         '--target <url>',
         'the service under test (default: the bundled reference target)',
         httpUrl('--target'),
+      )
+      .option(
+        '--upstream <url>',
+        "control URL of the upstream fault proxy between your --target and its providers (the network suite's faults; see target/README.md)",
+        httpUrl('--upstream'),
       ),
   ).action(
     async (
@@ -33,11 +43,12 @@ export function registerRunCommand(program: Command): void {
         suite?: string[];
         thermal: boolean;
         target?: string;
+        upstream?: string;
       },
     ) => {
       const config = loadRunConfig(flags);
       const selection = resolveSelection(flags, config.custom);
-      applyEnvOverrides(config);
+      const settings = applyEnvOverrides(config, flags);
       log(
         `suites: ${selection.suites.join(', ')}${selection.skipped.map((s) => `; skipping ${s.suite} (${s.reason})`).join('')}`,
       );
@@ -50,12 +61,14 @@ export function registerRunCommand(program: Command): void {
         requireThermal: selection.requireThermal,
         config,
         target: flags.target,
+        upstream: flags.upstream,
+        settings,
       });
       const s = outcome.report.summary;
       finish(
         outcome,
         flags,
-        `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unfinished} unfinished — success rate ${s.successRate}% (${s.grade})\n`,
+        `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${skippedWhy(s.skippedReasons)}, ${s.unfinished} unfinished — success rate ${s.successRate}% (${s.grade})\n`,
       );
     },
   );

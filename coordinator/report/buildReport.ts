@@ -6,6 +6,7 @@ import type { RunRequest } from '../run/request.js';
 import {
   REPORT_SCHEMA,
   type AgentReport,
+  type CapabilityReport,
   type CaseReport,
   type RunReport,
   type RunStatus,
@@ -17,12 +18,24 @@ export interface ReportParts {
   startedAt: Date;
   status: RunStatus;
   statusNote?: string;
-  request: Pick<RunRequest, 'mode' | 'suites' | 'config'>;
+  request: Pick<RunRequest, 'mode' | 'suites' | 'config' | 'settings'>;
   target: string;
   skippedSuites: { suite: string; reason: string }[];
   caseReports: CaseReport[];
   agents: AgentReport[];
+  capabilities?: CapabilityReport;
   bus: RunReport['bus'];
+}
+
+/** Skipped cases grouped by why; a not-applicable note is reduced to what the target lacks. */
+function skippedReasons(cases: readonly CaseReport[]): { reason: string; cases: number }[] {
+  const counts = new Map<string, number>();
+  for (const c of cases) {
+    if (c.verdict !== 'skipped') continue;
+    const reason = (c.note ?? 'skipped').replace(/ \[[^\]]*\]/g, '').replace(/ \(see [^)]*\)$/, '');
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  return [...counts].map(([reason, n]) => ({ reason, cases: n }));
 }
 
 function exitCodeFor(status: RunStatus, failedOrUnfinished: boolean): number {
@@ -69,7 +82,10 @@ export function buildReport(p: ReportParts): RunReport {
       grade: judged > 0 ? gradeOf(successRate) : 'not judged',
       requests: p.caseReports.reduce((s, c) => s + c.metrics.requests, 0),
       durationMs: finishedAt.getTime() - p.startedAt.getTime(),
+      skippedReasons: skippedReasons(p.caseReports),
     },
+    settings: p.request.settings,
+    capabilities: p.capabilities,
     agents: p.agents,
     suites,
     failureAnalysis: findings,
