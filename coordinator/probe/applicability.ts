@@ -9,7 +9,8 @@ import { caseId } from '../../shared/model/catalogue.js';
 import type { JsonValue } from '../../shared/model/testCase.js';
 import { startRestartRelay, type RestartRelay } from '../cluster/restartRelay.js';
 import type { SelectedCase } from '../run/request.js';
-import { notApplicableReason, probeTarget, type TargetProbe } from './targetProbe.js';
+import type { TargetCapability } from '../../shared/model/capabilities.js';
+import { lackingOf, notApplicableReason, probeTarget, type TargetProbe } from './targetProbe.js';
 
 type RestartHook = { command: string[] } | { url: string } | 'process';
 
@@ -26,9 +27,15 @@ export function configuredRestartHook(cases: readonly SelectedCase[]): RestartHo
     if (raw === 'process') return raw;
     if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) {
       const { command, url } = raw as Record<string, JsonValue>;
-      if (Object.keys(raw).length === 1 && Array.isArray(command) && command.length > 0 && command.every((a) => typeof a === 'string' && a.length > 0))
+      if (
+        Object.keys(raw).length === 1 &&
+        Array.isArray(command) &&
+        command.length > 0 &&
+        command.every((a) => typeof a === 'string' && a.length > 0)
+      )
         return { command: command as string[] };
-      if (Object.keys(raw).length === 1 && typeof url === 'string' && /^https?:\/\//.test(url)) return { url };
+      if (Object.keys(raw).length === 1 && typeof url === 'string' && /^https?:\/\//.test(url))
+        return { url };
     }
     throw new UsageError(`${where}: expected ${HOOK_EXPECTED}, got ${JSON.stringify(raw).slice(0, 100)}`);
   }
@@ -43,9 +50,10 @@ export function describeHook(hook: RestartHook | undefined): string | undefined 
 
 export interface PreparedCases {
   cases: SelectedCase[];
-  /** Case id -> why it does not apply to this target. */
-  notApplicable: Map<string, string>;
-  probe: TargetProbe;
+  /** Case id -> why it does not apply to this target, and the capabilities it lacks. */
+  notApplicable: Map<string, { reason: string; lacking: TargetCapability[] }>;
+  /** Absent when no case needed anything of the target. */
+  probe?: TargetProbe;
   close(): Promise<void>;
 }
 
@@ -59,15 +67,24 @@ export async function prepareCases(
   options: { upstream?: string; log: (line: string) => void },
 ): Promise<PreparedCases> {
   const hook = configuredRestartHook(cases);
+  // Nothing to probe for (ad-hoc load, thermal cases): the user's URL is not sent admin probes.
+  if (!cases.some((c) => (c.definition.targetNeeds ?? []).length > 0))
+    return { cases: [...cases], notApplicable: new Map(), close: async () => undefined };
   const probe = await probeTarget(target, { upstream: options.upstream, restartHook: describeHook(hook) });
   if (!probe.reachable)
-    options.log(`warning: the target did not answer the capability probe (${probe.unreachableReason}); running every case`);
-  const notApplicable = new Map<string, string>();
+    options.log(
+      `warning: the target did not answer the capability probe (${probe.unreachableReason}); running every case`,
+    );
+  const notApplicable: PreparedCases['notApplicable'] = new Map();
   let relay: RestartRelay | undefined;
   const prepared: SelectedCase[] = [];
   for (const c of cases) {
     const reason = notApplicableReason(probe, c.definition.targetNeeds);
-    if (reason) notApplicable.set(caseId(c.definition), reason);
+    if (reason)
+      notApplicable.set(caseId(c.definition), {
+        reason,
+        lacking: lackingOf(probe, c.definition.targetNeeds),
+      });
     const needs = c.definition.targetNeeds ?? [];
     const extra: Record<string, JsonValue> = {};
     if (needs.includes('upstream') && options.upstream) extra.upstreamControl = options.upstream;

@@ -5,7 +5,11 @@
  * target. A POST-only route counts as present when a GET is refused with 405 or its Allow header
  * lists POST; a GET route when it answers the JSON the case reads.
  */
-import { CAPABILITY_INFO, TARGET_CAPABILITIES, type TargetCapability } from '../../shared/model/capabilities.js';
+import {
+  CAPABILITY_INFO,
+  TARGET_CAPABILITIES,
+  type TargetCapability,
+} from '../../shared/model/capabilities.js';
 import { described, isAnswer, jsonObject, probe, type ProbeResult } from './probeHttp.js';
 
 export interface CapabilityFinding {
@@ -60,7 +64,14 @@ async function jsonRoute(
 }
 
 const both = (a: CapabilityFinding, b: CapabilityFinding): CapabilityFinding =>
-  a.present && b.present ? found(`${a.detail}; ${b.detail}`) : missing([a, b].filter((f) => !f.present).map((f) => f.detail).join('; '));
+  a.present && b.present
+    ? found(`${a.detail}; ${b.detail}`)
+    : missing(
+        [a, b]
+          .filter((f) => !f.present)
+          .map((f) => f.detail)
+          .join('; '),
+      );
 
 const isNumber = (v: unknown) => typeof v === 'number';
 const TOOLS = ['write_file', 'read_file', 'cpu_hash'];
@@ -69,11 +80,17 @@ async function upstreamFinding(base: string, control: string | undefined): Promi
   if (!control) return missing('no upstream fault proxy: none was started and no --upstream URL was given');
   const lanes = jsonObject(await probe(control, '/proxies'))?.proxies;
   if (!Array.isArray(lanes) || lanes.length === 0)
-    return missing(`${control}/proxies lists no provider lanes (is it the stampede-upstream proxy's control URL?)`);
-  const urls = lanes.map((l) => (l as { url?: unknown }).url).filter((u): u is string => typeof u === 'string');
+    return missing(
+      `${control}/proxies lists no provider lanes (is it the stampede-upstream proxy's control URL?)`,
+    );
+  const urls = lanes
+    .map((l) => (l as { url?: unknown }).url)
+    .filter((u): u is string => typeof u === 'string');
   const providers = jsonObject(await probe(base, '/providers/health'))?.providers;
   if (!Array.isArray(providers))
-    return found(`${lanes.length} proxy lane(s) (wiring not checked: the target has no GET /providers/health)`);
+    return found(
+      `${lanes.length} proxy lane(s) (wiring not checked: the target has no GET /providers/health)`,
+    );
   const upstreams = providers.map((p) => String((p as { upstream?: unknown }).upstream));
   if (!upstreams.some((u) => urls.includes(u.replace(/\/$/, ''))))
     return missing(
@@ -112,22 +129,34 @@ export async function probeTarget(target: string, options: ProbeOptions = {}): P
     'provider-admin': postRoute(target, `/admin/providers/${encodeURIComponent(head)}`),
     'primary-switch': postRoute(target, '/admin/primary'),
     config: Promise.all([
-      jsonRoute(target, '/config', 'a JSON {version, config}', (d) => typeof d.config === 'object' && d.config !== null),
+      jsonRoute(
+        target,
+        '/config',
+        'a JSON {version, config}',
+        (d) => typeof d.config === 'object' && d.config !== null,
+      ),
       postRoute(target, '/config'),
     ]).then(([a, b]) => both(a, b)),
     tools: Promise.all([
       jsonRoute(target, '/tools', `a JSON {tools} listing ${TOOLS.join(', ')}`, (d) =>
-        TOOLS.every((t) => Array.isArray(d.tools) && d.tools.some((x) => (x as { name?: unknown })?.name === t)),
+        TOOLS.every(
+          (t) => Array.isArray(d.tools) && d.tools.some((x) => (x as { name?: unknown })?.name === t),
+        ),
       ),
       postRoute(target, '/tools/execute'),
     ]).then(([a, b]) => both(a, b)),
     'rss-metric': probe(target, '/metrics').then((r) =>
-      isAnswer(r) && r.status === 200 && /^process_resident_memory_bytes(?:\{[^}]*\})? [0-9.eE+-]+$/m.test(r.body)
+      isAnswer(r) &&
+      r.status === 200 &&
+      /^process_resident_memory_bytes(?:\{[^}]*\})? [0-9.eE+-]+$/m.test(r.body)
         ? found('GET /metrics has process_resident_memory_bytes')
         : missing(`${described('GET', '/metrics', r)}, without process_resident_memory_bytes`),
     ),
-    'memory-stats': jsonRoute(target, '/admin/memory?gc=1', 'a JSON {heapUsedAfterGc, rss}', (d) =>
-      isNumber(d.heapUsedAfterGc) && isNumber(d.rss),
+    'memory-stats': jsonRoute(
+      target,
+      '/admin/memory?gc=1',
+      'a JSON {heapUsedAfterGc, rss}',
+      (d) => isNumber(d.heapUsedAfterGc) && isNumber(d.rss),
     ),
     upstream: upstreamFinding(target, options.upstream),
     restart: restartFinding(target, options.restartHook),
@@ -143,10 +172,17 @@ export async function probeTarget(target: string, options: ProbeOptions = {}): P
   };
 }
 
+/** What of `needs` the probed target lacks (nothing when it did not answer at all). */
+export function lackingOf(probed: TargetProbe, needs: readonly TargetCapability[] = []): TargetCapability[] {
+  return probed.reachable ? needs.filter((c) => !probed.capabilities[c].present) : [];
+}
+
 /** Why a case needing `needs` does not apply to the probed target, or undefined when it does. */
-export function notApplicableReason(probed: TargetProbe, needs: readonly TargetCapability[] = []): string | undefined {
-  if (!probed.reachable) return undefined;
-  const lacking = needs.filter((c) => !probed.capabilities[c].present);
+export function notApplicableReason(
+  probed: TargetProbe,
+  needs: readonly TargetCapability[] = [],
+): string | undefined {
+  const lacking = lackingOf(probed, needs);
   if (lacking.length === 0) return undefined;
   const readmes = [...new Set(lacking.map((c) => CAPABILITY_INFO[c].readme))];
   return `not applicable: the target lacks ${lacking.map((c) => `${CAPABILITY_INFO[c].needs} [${probed.capabilities[c].detail}]`).join('; ')} (see ${readmes.join(', ')})`;

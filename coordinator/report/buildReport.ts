@@ -1,5 +1,6 @@
 /** The run report (`stampede.report/1`) from the judged cases and what the run knows of itself. */
 import { EXIT } from '../../shared/errors.js';
+import { CAPABILITY_INFO, type TargetCapability } from '../../shared/model/capabilities.js';
 import { analyseFailures } from '../results/analysis.js';
 import { gradeOf, judgeSuite } from '../results/verdicts.js';
 import type { RunRequest } from '../run/request.js';
@@ -24,15 +25,27 @@ export interface ReportParts {
   caseReports: CaseReport[];
   agents: AgentReport[];
   capabilities?: CapabilityReport;
+  /** Case id -> the target capabilities it lacked (the probe's not-applicable cases). */
+  notApplicable?: ReadonlyMap<string, readonly TargetCapability[]>;
   bus: RunReport['bus'];
 }
 
-/** Skipped cases grouped by why; a not-applicable note is reduced to what the target lacks. */
-function skippedReasons(cases: readonly CaseReport[]): { reason: string; cases: number }[] {
+/**
+ * Skipped cases grouped by why: a not-applicable case by the first capability it lacks (its note
+ * lists them all), any other by its note.
+ */
+function skippedReasons(
+  cases: readonly CaseReport[],
+  notApplicable: ReadonlyMap<string, readonly TargetCapability[]> = new Map(),
+): { reason: string; cases: number }[] {
   const counts = new Map<string, number>();
   for (const c of cases) {
     if (c.verdict !== 'skipped') continue;
-    const reason = (c.note ?? 'skipped').replace(/ \[[^\]]*\]/g, '').replace(/ \(see [^)]*\)$/, '');
+    const lacking = notApplicable.get(c.id) ?? [];
+    const reason =
+      lacking.length > 0
+        ? `not applicable: the target lacks ${CAPABILITY_INFO[lacking[0]].needs}`
+        : (c.note ?? 'skipped');
     counts.set(reason, (counts.get(reason) ?? 0) + 1);
   }
   return [...counts].map(([reason, n]) => ({ reason, cases: n }));
@@ -82,7 +95,7 @@ export function buildReport(p: ReportParts): RunReport {
       grade: judged > 0 ? gradeOf(successRate) : 'not judged',
       requests: p.caseReports.reduce((s, c) => s + c.metrics.requests, 0),
       durationMs: finishedAt.getTime() - p.startedAt.getTime(),
-      skippedReasons: skippedReasons(p.caseReports),
+      skippedReasons: skippedReasons(p.caseReports, p.notApplicable),
     },
     settings: p.request.settings,
     capabilities: p.capabilities,

@@ -44,7 +44,7 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     if (!natsUrl) {
       const thermalAgent = request.cases.some((c) => c.definition.needs === 'thermal');
       log(
-        `starting the embedded cluster: nats-server, ${request.agents} local agent(s)${thermalAgent ? ', a thermal agent with a scripted sensor' : ''}${target ? '' : ', the reference target'}`,
+        `starting the embedded cluster: nats-server, ${request.agents} local agent(s)${thermalAgent ? ', a thermal agent with a scripted sensor' : ''}${target ? '' : ', the supervised reference target behind the upstream fault proxy'}`,
       );
       embedded = await startEmbeddedCluster({
         agents: request.agents,
@@ -101,7 +101,7 @@ async function runOnBus(
     roster.live(capability).map((a) => ({ agentId: a.announce.agentId, threads: a.announce.threads }));
   const runs = cases.map((c) => {
     const run = newCaseRun(planCase(c.definition, c.settings, eligible(c.definition.needs)));
-    run.skipReason = notApplicable.get(run.planned.id);
+    run.skipReason = notApplicable.get(run.planned.id)?.reason;
     return run;
   });
   const session = new RunSession({
@@ -133,7 +133,8 @@ async function runOnBus(
     skippedSuites,
     caseReports,
     agents: agentReports(roster),
-    capabilities: prepared.probe.capabilities,
+    capabilities: prepared.probe?.capabilities,
+    notApplicable: new Map([...notApplicable].map(([id, n]) => [id, n.lacking])),
     bus: { rejectedMessages: rejected.total(), ...session.fenceCounts() },
   });
   const written = writeReports(report, request.reportsDir, request.saveReport);

@@ -19,7 +19,11 @@ import { isRecord, jsonOf } from '../support/json.js';
 
 type Verdict = { answer: Answer; handled: boolean; corruptServed?: boolean };
 type Kind = (index: number) => Promise<Verdict>;
-type Prompt = (id: string, via?: TargetClient) => Promise<{ answer: Answer; body: Record<string, unknown> }>;
+type Prompt = (
+  id: string,
+  via?: TargetClient,
+  record?: boolean,
+) => Promise<{ answer: Answer; body: Record<string, unknown> }>;
 
 const isClientError = (a: Answer) => a.status >= 400 && a.status < 500;
 
@@ -27,22 +31,34 @@ function processAs(client: TargetClient, sessionId: unknown) {
   return prepare(client, { path: '/process', json: { prompt: 'Continue the session.', sessionId } });
 }
 
-/** A prompt in session `id`, the session recorded as the case's own. */
+/** A prompt in session `id`, the session recorded as the case's own (unless `record` is false). */
 function prompter(client: TargetClient, own: OwnSessions): Prompt {
-  return async (id, via = client) => {
+  return async (id, via = client, record = true) => {
     const answer = await send(via, processAs(via, id));
     const parsed = jsonOf(answer.text);
     const body = isRecord(parsed) ? parsed : {};
-    if (answer.status === 200 || body.sessionId === id) own.used(id, body.sessionCreated === true);
+    if (record && (answer.status === 200 || body.sessionId === id))
+      own.used(id, body.sessionCreated === true);
     return { answer, body };
   };
 }
 
 /** N prompts at once in one new session: each turn must be counted once, none lost or doubled. */
-function concurrentReuse(prompt: Prompt, burst: TargetClient, prefix: string, n: number): Kind {
+function concurrentReuse(
+  prompt: Prompt,
+  own: OwnSessions,
+  burst: TargetClient,
+  prefix: string,
+  n: number,
+): Kind {
   return async (i) => {
     const id = `${prefix}-shared-${i}`;
-    const answers = await Promise.all(Array.from({ length: n }, () => prompt(id, burst)));
+    const answers = await Promise.all(Array.from({ length: n }, () => prompt(id, burst, false)));
+    // Recorded once: the answers arrive in any order, the one that created the session among them.
+    own.used(
+      id,
+      answers.some((a) => a.body.sessionCreated === true),
+    );
     const failed = answers.find((a) => a.answer.status !== 200);
     if (failed) return { answer: failed.answer, handled: false };
     const turns = new Set(answers.map((a) => a.body.turn));
@@ -92,7 +108,7 @@ function kinds(
         return { answer: result.answer, handled: fresh(result) };
       },
     ],
-    ['reused_id_concurrently', concurrentReuse(prompt, burst.client, prefix, burst.turns)],
+    ['reused_id_concurrently', concurrentReuse(prompt, own, burst.client, prefix, burst.turns)],
     [
       'deleted_then_reused',
       async (i) => {
