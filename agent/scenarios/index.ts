@@ -22,6 +22,7 @@ import { largeFilesScenario } from './memory/largeFiles.js';
 import { memoryLeakScenario } from './memory/memoryLeak.js';
 import { oversizedInputsScenario } from './memory/oversizedInputs.js';
 import { healthOscillationScenario } from './network/healthOscillation.js';
+import { intermittentConnectivityScenario } from './network/intermittentConnectivity.js';
 import { timeoutCascadeScenario } from './network/timeoutCascade.js';
 import { awaitAlive } from './support/target.js';
 
@@ -41,6 +42,7 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.freeze({
   memory_leak: suiteCase(memoryLeakScenario),
   oversized_inputs: suiteCase(oversizedInputsScenario),
   timeout_cascade: suiteCase(timeoutCascadeScenario),
+  intermittent_connectivity: suiteCase(intermittentConnectivityScenario),
   health_oscillation: suiteCase(healthOscillationScenario),
   malformed_inputs: suiteCase(malformedInputsScenario),
   connection_exhaustion: suiteCase(connectionExhaustionScenario),

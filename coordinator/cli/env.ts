@@ -13,7 +13,7 @@ function positiveNumber(name: string, max: number): number | undefined {
 /** STRESS_TEST_TIMEOUT: the run's time limit in seconds. */
 export const envTimeoutSec = () => positiveNumber('STRESS_TEST_TIMEOUT', 7 * 24 * 3600);
 
-/** STRESS_TEST_CONCURRENCY: concurrent requests of the concurrency load cases and of `load`. */
+/** STRESS_TEST_CONCURRENCY: concurrent connections of the concurrency suite's load cases (their request counts stay) and of `load`. */
 export function envConcurrency(): number | undefined {
   const n = positiveNumber('STRESS_TEST_CONCURRENCY', 100_000);
   if (n !== undefined && !Number.isInteger(n))

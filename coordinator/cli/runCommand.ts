@@ -9,10 +9,15 @@ import { openLive } from './liveOptions.js';
 import { applyEnvOverrides } from './envOverrides.js';
 import { resolveSelection, selectedCases } from './selection.js';
 
+/** " (2 not applicable: the target lacks route POST /process)", grouped by reason; skipped cases are not graded. */
+function skippedWhy(reasons: { reason: string; cases: number }[] = []): string {
+  return reasons.length > 0 ? ` (${reasons.map((r) => `${r.cases} ${r.reason}`).join('; ')})` : '';
+}
+
 /** The one line `run` (and `resume` of a run) prints on stdout. */
 export function runSummary(report: RunReport): string {
   const s = report.summary;
-  return `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped, ${s.unfinished} unfinished — success rate ${s.successRate}% (${s.grade})\n`;
+  return `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${skippedWhy(s.skippedReasons)}, ${s.unfinished} unfinished — success rate ${s.successRate}% (${s.grade})\n`;
 }
 
 export function registerRunCommand(program: Command): void {
@@ -32,6 +37,11 @@ export function registerRunCommand(program: Command): void {
         '--target <url>',
         'the service under test (default: the bundled reference target)',
         httpUrl('--target'),
+      )
+      .option(
+        '--upstream <url>',
+        "control URL of the upstream fault proxy between your --target and its providers (the network suite's faults; see target/README.md)",
+        httpUrl('--upstream'),
       ),
   ).action(
     async (
@@ -41,11 +51,12 @@ export function registerRunCommand(program: Command): void {
         suite?: string[];
         thermal: boolean;
         target?: string;
+        upstream?: string;
       },
     ) => {
       const config = loadRunConfig(flags);
       const selection = resolveSelection(flags, config.custom);
-      applyEnvOverrides(config);
+      const settings = applyEnvOverrides(config, flags);
       const cases = applyRunTls(selectedCases(selection, config), flags);
       const live = await openLive(flags, { mode: selection.mode, target: flags.target, cases });
       live.log(
@@ -61,6 +72,8 @@ export function registerRunCommand(program: Command): void {
         requireThermal: selection.requireThermal,
         config,
         target: flags.target,
+        upstream: flags.upstream,
+        settings,
       });
       await finish(outcome, flags, runSummary(outcome.report), live, request.interrupted);
     },

@@ -1,19 +1,21 @@
 /**
  * The embedded default cluster for `run`, `load` and `resume` without --nats: a real nats-server
  * child on a free port, local agents as child processes and, unless --target is given, the
- * bundled reference target. Its JetStream store is kept in a known directory (by default
+ * bundled reference service (a supervised target whose providers go through the upstream fault
+ * proxy: referenceStack.ts). Its JetStream store is kept in a known directory (by default
  * `reports/.stampede-store`), so that a run whose coordinator died can be resumed there. Every
  * child is tied to the coordinator's life (childProcess.ts); `stop()` ends them in order, and the
  * CLI calls it on success, failure and Ctrl-C alike.
  */
 import os from 'node:os';
 import path from 'node:path';
-import { ClusterError } from '../../shared/errors.js';
 import { PACKAGE_ROOT } from '../../shared/config/paths.js';
-import { startChild, waitForLine, type ManagedChild } from './childProcess.js';
+import { ClusterError } from '../../shared/errors.js';
+import { startChild, type ManagedChild } from './childProcess.js';
 import { layOutTopology, type ConnectOptions } from '../../shared/bus/connection.js';
 import { embeddedUsers } from './embeddedUsers.js';
 import { startNatsServer, type RunningNatsServer } from './natsServer.js';
+import { startReferenceStack } from './referenceStack.js';
 import { lockStore } from './storeLock.js';
 
 export interface AgentSet {
@@ -38,11 +40,13 @@ export interface EmbeddedCluster {
   /** The coordinator's per-run credentials (the server refuses anyone without a per-run user). */
   connection: Pick<ConnectOptions, 'credentials' | 'tls'>;
   targetUrl?: string;
+  /** The upstream fault proxy's control URL, when the reference target was started. */
+  upstreamControl?: string;
   /** The store in use, or undefined when another run held the wanted one (not resumable). */
   storeDir?: string;
   /** Why the wanted store is not in use. */
   storeRefusal?: string;
-  /** Starts the reference target; its URL is also kept in `targetUrl`. */
+  /** Starts the reference service; its URLs are also kept in `targetUrl` and `upstreamControl`. */
   addTarget(): Promise<string>;
   addAgents(set: AgentSet): void;
   stop(): Promise<void>;
@@ -57,16 +61,15 @@ const DIST = path.join(PACKAGE_ROOT, 'dist');
  */
 export const EMBEDDED_THERMAL_CURVE = '70@0,80@3s,86@6s,79@9s,73@12s,repeat@15s';
 
-/** Starts the reference target as a child and returns its URL. */
-export async function startTargetChild(debug = false): Promise<{ child: ManagedChild; url: string }> {
-  const child = startChild('reference target', [path.join(DIST, 'target', 'cli.js'), '--port', '0'], {
-    echo: debug,
-  });
-  const match = await waitForLine(child, /listening on (http:\/\/\S+)/, 15_000).catch(async (error) => {
-    await child.stop();
-    throw new ClusterError((error as Error).message, 'E_TARGET_START');
-  });
-  return { child, url: match[1] };
+/**
+ * Starts the reference service (upstream stand-ins behind their fault proxy, and the supervised
+ * target) and returns the target's URL and the proxy's control URL.
+ */
+export async function startTargetChild(
+  debug = false,
+): Promise<{ child: Pick<ManagedChild, 'stop'>; url: string; upstreamControl: string }> {
+  const stack = await startReferenceStack({ debug });
+  return { child: { stop: stack.stop }, url: stack.targetUrl, upstreamControl: stack.upstreamControl };
 }
 
 function agentArgs(natsUrl: string, name: string, threads: number, set: AgentSet, extra: string[] = []) {
@@ -128,9 +131,10 @@ export async function startEmbeddedNats(
     storeDir: lock.held ? storeDir : undefined,
     storeRefusal: lock.reason,
     async addTarget() {
-      const target = await startTargetChild(options.debug);
-      children.push(target.child);
-      return (cluster.targetUrl = target.url);
+      const stack = await startReferenceStack({ debug: options.debug });
+      children.push(...stack.children);
+      cluster.upstreamControl = stack.upstreamControl;
+      return (cluster.targetUrl = stack.targetUrl);
     },
     addAgents(set) {
       const child = (name: string, args: string[]) =>

@@ -218,7 +218,15 @@ export class LiveState {
       case 'run-finished': {
         const { atMs, status, statusNote, exitCode, summary } = event;
         s.runId = event.runId;
-        s.finished = { atMs, status, statusNote, exitCode, summary: { ...summary } };
+        s.finished = {
+          atMs,
+          status,
+          statusNote,
+          exitCode,
+          summary: Object.fromEntries(
+            Object.entries(summary).filter(([, v]) => typeof v !== 'object'),
+          ) as Record<string, number | string>,
+        };
         return;
       }
     }

@@ -1,11 +1,13 @@
 /** The run report (`stampede.report/1`) from the judged cases and what the run knows of itself. */
 import { EXIT } from '../../shared/errors.js';
+import { CAPABILITY_INFO, type TargetCapability } from '../../shared/model/capabilities.js';
 import { analyseFailures } from '../results/analysis.js';
 import { gradeOf, judgeSuite } from '../results/verdicts.js';
 import type { RunRequest } from '../run/request.js';
 import {
   REPORT_SCHEMA,
   type AgentReport,
+  type CapabilityReport,
   type CaseReport,
   type RunReport,
   type RunStatus,
@@ -17,12 +19,36 @@ export interface ReportParts {
   startedAt: Date;
   status: RunStatus;
   statusNote?: string;
-  request: Pick<RunRequest, 'mode' | 'suites' | 'config'>;
+  request: Pick<RunRequest, 'mode' | 'suites' | 'config' | 'settings'>;
   target: string;
   skippedSuites: { suite: string; reason: string }[];
   caseReports: CaseReport[];
   agents: AgentReport[];
+  capabilities?: CapabilityReport;
+  /** Case id -> the target capabilities it lacked (the probe's not-applicable cases). */
+  notApplicable?: ReadonlyMap<string, readonly TargetCapability[]>;
   bus: RunReport['bus'];
+}
+
+/**
+ * Skipped cases grouped by why: a not-applicable case by the first capability it lacks (its note
+ * lists them all), any other by its note.
+ */
+function skippedReasons(
+  cases: readonly CaseReport[],
+  notApplicable: ReadonlyMap<string, readonly TargetCapability[]> = new Map(),
+): { reason: string; cases: number }[] {
+  const counts = new Map<string, number>();
+  for (const c of cases) {
+    if (c.verdict !== 'skipped') continue;
+    const lacking = notApplicable.get(c.id) ?? [];
+    const reason =
+      lacking.length > 0
+        ? `not applicable: the target lacks ${CAPABILITY_INFO[lacking[0]].needs}`
+        : (c.note ?? 'skipped');
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  return [...counts].map(([reason, n]) => ({ reason, cases: n }));
 }
 
 function exitCodeFor(status: RunStatus, failedOrUnfinished: boolean): number {
@@ -69,7 +95,10 @@ export function buildReport(p: ReportParts): RunReport {
       grade: judged > 0 ? gradeOf(successRate) : 'not judged',
       requests: p.caseReports.reduce((s, c) => s + c.metrics.requests, 0),
       durationMs: finishedAt.getTime() - p.startedAt.getTime(),
+      skippedReasons: skippedReasons(p.caseReports, p.notApplicable),
     },
+    settings: p.request.settings,
+    capabilities: p.capabilities,
     agents: p.agents,
     suites,
     failureAnalysis: findings,

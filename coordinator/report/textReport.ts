@@ -113,6 +113,25 @@ function thermalBlock(report: RunReport): string[] {
   return lines;
 }
 
+/** Run-wide settings with where each came from, and what the target was found to lack. */
+function headerSettings(report: RunReport): string[] {
+  const lines: string[] = [];
+  const set = report.settings;
+  if (set) {
+    const shown = (name: string, v: typeof set.timeout) =>
+      `${name} ${v.value} (${v.source}${v.from ? `: ${v.from}` : ''})`;
+    lines.push(
+      `settings: ${shown('STRESS_TEST_TIMEOUT', set.timeout)}; ${shown('STRESS_TEST_MEMORY_LIMIT', set.memoryLimit)}; ${shown('STRESS_TEST_CONCURRENCY', set.concurrency)}`,
+    );
+  }
+  const lacking = Object.entries(report.capabilities ?? {}).filter(([, c]) => !c.present);
+  if (lacking.length > 0)
+    lines.push(
+      `target lacks: ${lacking.map(([name]) => name).join(', ')} (cases needing them are not applicable; see target/README.md)`,
+    );
+  return lines;
+}
+
 export function renderTextReport(report: RunReport): string {
   const s = report.summary;
   const out: string[] = [
@@ -121,6 +140,7 @@ export function renderTextReport(report: RunReport): string {
     `target ${report.target}; selection ${report.selection.mode}: ${report.selection.suites.join(', ') || 'none'}`,
   ];
   for (const skip of report.selection.skipped) out.push(`skipped suite ${skip.suite}: ${skip.reason}`);
+  out.push(...headerSettings(report));
 
   out.push(rule('Overall statistics'));
   out.push(
@@ -129,6 +149,7 @@ export function renderTextReport(report: RunReport): string {
   out.push(
     `success rate ${fmt(s.successRate)}% — ${s.grade}; ${s.requests} operations in total; exit code ${report.exitCode}`,
   );
+  for (const r of s.skippedReasons ?? []) out.push(`skipped (not graded): ${r.cases} — ${r.reason}`);
   out.push(
     `agents: ${report.agents.map((a) => `${a.agentId} (${a.host}, ${a.cores} cores, ${a.threads} threads${a.lostAt ? `, LOST at ${a.lostAt}` : ''})`).join('; ') || 'none'}`,
   );

@@ -179,6 +179,24 @@ export interface FailureFinding {
 
 export type RunStatus = 'completed' | 'interrupted' | 'timed_out' | 'cluster_failure';
 
+/** A run-wide setting and where its value came from. */
+export interface SettingSource {
+  /** As shown: "1800 s", "8 GiB", "50", "none". */
+  value: string;
+  source: 'default' | 'config' | 'environment' | 'flag';
+  /** The file, variable or flag it came from. */
+  from?: string;
+}
+
+export interface RunSettings {
+  timeout: SettingSource;
+  memoryLimit: SettingSource;
+  concurrency: SettingSource;
+}
+
+/** What the capability probe found the target to offer (coordinator/probe). */
+export type CapabilityReport = Record<string, { present: boolean; detail: string }>;
+
 export interface RunReport {
   schema: typeof REPORT_SCHEMA;
   runId: string;
@@ -200,7 +218,11 @@ export interface RunReport {
     grade: string;
     requests: number;
     durationMs: number;
+    /** Why cases were skipped (a not-applicable case names what the target lacks), with how many. */
+    skippedReasons?: { reason: string; cases: number }[];
   };
+  settings?: RunSettings;
+  capabilities?: CapabilityReport;
   agents: AgentReport[];
   suites: SuiteReport[];
   failureAnalysis: FailureFinding[];

@@ -5,46 +5,16 @@
  * its own (sensor faults) is reported besides it. Recommendations follow from the causes found;
  * none are printed for a clean run.
  */
-import type { CaseReport, FailureFinding, ThresholdVerdict } from '../report/types.js';
-
-interface Cause {
-  cause: string;
-  recommendation: string;
-  /** The evidence, in a few words, when the cause fits the case; undefined when it does not. */
-  matches(report: CaseReport): string | undefined;
-  /** Reported whenever it fits, besides the case's first cause. */
-  separate?: boolean;
-}
-
-type OutcomeClass = keyof CaseReport['metrics']['outcomes'];
-
-const failedThreshold = (report: CaseReport, metric: RegExp): ThresholdVerdict | undefined =>
-  report.thresholds.find((t) => !t.passed && metric.test(t.metric));
-
-const thresholdDetail = (t: ThresholdVerdict | undefined): string | undefined =>
-  t ? `${t.metric} = ${t.actual ?? 'not reported'} (limit ${t.op} ${t.value})` : undefined;
-
-/** A cause that is exactly "this threshold failed". */
-const byThreshold = (metric: RegExp) => (r: CaseReport) => thresholdDetail(failedThreshold(r, metric));
-
-const share = (report: CaseReport, cls: OutcomeClass) =>
-  report.metrics.requests > 0 ? report.metrics.outcomes[cls] / report.metrics.requests : 0;
-
-const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
-
-const errorCount = (report: CaseReport, key: string) => report.errors.find((e) => e.key === key)?.count ?? 0;
-
-/** The failing outcome class with the largest share (at least 10%), so an injected fault does not mask the real one. */
-function dominantFailure(report: CaseReport): OutcomeClass | undefined {
-  const classes: OutcomeClass[] = ['timeout', 'conn_error', '5xx'];
-  const [top] = classes
-    .filter((c) => share(report, c) >= 0.1)
-    .sort((a, b) => share(report, b) - share(report, a));
-  return top;
-}
-
-const dominated = (cls: OutcomeClass, what: string) => (r: CaseReport) =>
-  dominantFailure(r) === cls ? `${pct(share(r, cls))} of operations ${what}` : undefined;
+import type { CaseReport, FailureFinding } from '../report/types.js';
+import {
+  byThreshold,
+  dominated,
+  errorCount,
+  failedThreshold,
+  thresholdDetail,
+  type Cause,
+} from './causeEvidence.js';
+import { DEFECT_CAUSES } from './defectCauses.js';
 
 const CAUSES: Cause[] = [
   {
@@ -115,10 +85,13 @@ const CAUSES: Cause[] = [
     matches: (r) => {
       const refused = errorCount(r, 'ECONNREFUSED');
       const dead = failedThreshold(r, /^gauge\.aliveAfter$/);
-      if (!dead && refused === 0) return undefined;
+      // A supervised target comes back, so it may look alive; its own start count says it crashed.
+      const restarts = r.metrics.gauges.targetRestarts ?? 0;
+      if (!dead && refused === 0 && restarts === 0) return undefined;
       return [
         dead ? 'the target did not answer after the case' : '',
         refused > 0 ? `${refused} connection(s) refused` : '',
+        restarts > 0 ? `its process was restarted ${restarts} time(s) during the case` : '',
       ]
         .filter(Boolean)
         .join('; ');
@@ -130,17 +103,18 @@ const CAUSES: Cause[] = [
       'A scenario stopped with an error before finishing its load: read the shard note; it usually means the target answered in a shape the scenario did not expect, or a parameter in the config is wrong.',
     matches: (r) => r.shards.find((s) => s.status === 'failed')?.note,
   },
+  ...DEFECT_CAUSES,
   {
     cause: 'session cap broken',
     recommendation:
       'Live sessions exceeded the cap: make session clean-up evict the least recently used sessions when the cap is reached, not on a timer only.',
-    matches: byThreshold(/^gauge\.(liveSessions|sessionPeak)$/),
+    matches: byThreshold(/^gauge\.(liveSessions|liveSessionsMax|sessionPeak)$/),
   },
   {
     cause: 'memory trend',
     recommendation:
       'Memory grows with operations: look for caches, buffers or listeners that keep per-request data; compare heap snapshots before and after the run.',
-    matches: byThreshold(/^gauge\.rss(SlopeBytesPerOp|GrowthBytes)$/),
+    matches: byThreshold(/^gauge\.(heap|rss)(SlopeBytesPerOp|GrowthBytes)$/),
   },
   {
     cause: 'memory limit exceeded',

@@ -32,6 +32,8 @@ export interface ClusterWanted {
 export interface ClusterInUse {
   natsUrl: string;
   connection: Pick<ConnectOptions, 'credentials' | 'tls'>;
+  /** The upstream fault proxy's control URL, when the reference service was started here. */
+  upstreamControl?: string;
   target: string;
   /** The target is the reference target started here (a resume starts a new one). */
   embeddedTarget: boolean;
@@ -62,6 +64,7 @@ export async function bringUpCluster(
       natsUrl: wanted.natsUrl,
       connection: { tls: wanted.tls },
       target: local.url,
+      upstreamControl: local.upstreamControl,
       embeddedTarget: true,
       keptStore: false,
     };
@@ -78,6 +81,7 @@ export async function bringUpCluster(
   return {
     natsUrl: embedded.natsUrl,
     connection: embedded.connection,
+    upstreamControl: embedded.upstreamControl,
     target,
     embeddedTarget: !wanted.target,
     keptStore: embedded.storeDir !== undefined,

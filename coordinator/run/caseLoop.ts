@@ -44,6 +44,11 @@ export async function runCases(
       if (status !== 'completed') break;
       current = run;
       const { planned } = run;
+      if (run.skipReason) {
+        judged.set(run, judgeCase(run));
+        log(`  SKIPPED ${planned.id} — ${run.skipReason}`);
+        continue;
+      }
       // A resumed run keeps the cases its earlier coordinator settled.
       const left = run.shards.filter((s) => !isSettled(s)).length;
       if (left === 0) {

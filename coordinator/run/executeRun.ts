@@ -7,6 +7,7 @@
  */
 import type { Capability } from '../../shared/model/catalogue.js';
 import { STREAMS } from '../../shared/protocol/index.js';
+import { prepareCases } from '../probe/applicability.js';
 import { planCase } from '../plan/planner.js';
 import { RunSession } from '../dispatch/runSession.js';
 import { newCaseRun } from '../dispatch/runState.js';
@@ -47,7 +48,8 @@ export async function executeRun(request: RunRequest): Promise<RunOutcome> {
     );
     // Shards a crashed run left in the kept store would hold agents up; its resume republishes them.
     if (cluster.keptStore) await bus.jsm.streams.purge(STREAMS.work).catch(() => undefined);
-    return await runOnBus(bus, request, cluster.target, cluster.embeddedTarget, cleanups);
+    const upstream = request.upstream ?? cluster.upstreamControl;
+    return await runOnBus(bus, { ...request, upstream }, cluster.target, cluster.embeddedTarget, cleanups);
   } finally {
     for (const cleanup of cleanups.reverse())
       await cleanup().catch((e) => log(`clean-up: ${(e as Error).message}`));
@@ -64,12 +66,20 @@ async function runOnBus(
   const { log, config } = request;
   const { roster } = bus;
   const startedAt = new Date();
-  const { cases, skippedSuites } = await awaitAgents(roster, request);
+  const agentsIn = await awaitAgents(roster, request);
+  const { skippedSuites } = agentsIn;
+  const prepared = await prepareCases(agentsIn.cases, target, { upstream: request.upstream, log });
+  cleanups.push(prepared.close);
+  const { cases, notApplicable } = prepared;
 
   const runId = newRunId();
   const eligible = (capability: Capability) =>
     roster.live(capability).map((a) => ({ agentId: a.announce.agentId, threads: a.announce.threads }));
-  const runs = cases.map((c) => newCaseRun(planCase(c.definition, c.settings, eligible(c.definition.needs))));
+  const runs = cases.map((c) => {
+    const run = newCaseRun(planCase(c.definition, c.settings, eligible(c.definition.needs)));
+    run.skipReason = notApplicable.get(run.planned.id)?.reason;
+    return run;
+  });
   const session = new RunSession({
     ...bus,
     runId,
@@ -104,5 +114,7 @@ async function runOnBus(
     session,
     roster,
     rejectedMessages: bus.rejected.total(),
+    capabilities: prepared.probe?.capabilities,
+    notApplicable: new Map([...notApplicable].map(([id, n]) => [id, n.lacking])),
   });
 }

@@ -2,7 +2,7 @@
  * The end of a run, new or resumed: every case judged once (those never reached too), the report
  * built and written, and the coordinator's last word on the run stored in its journal.
  */
-import { buildReport } from '../report/buildReport.js';
+import { buildReport, type ReportParts } from '../report/buildReport.js';
 import type { AgentReport } from '../report/types.js';
 import { writeReports } from '../report/writeReports.js';
 import type { Roster } from '../cluster/roster.js';
@@ -22,6 +22,8 @@ export interface FinishParts {
   session: RunSession;
   roster: Roster;
   rejectedMessages: number;
+  capabilities?: ReportParts['capabilities'];
+  notApplicable?: ReportParts['notApplicable'];
 }
 
 export async function finishRun(p: FinishParts): Promise<RunOutcome> {
@@ -37,6 +39,8 @@ export async function finishRun(p: FinishParts): Promise<RunOutcome> {
     skippedSuites: p.request.skippedSuites,
     caseReports,
     agents: agentReports(p.roster),
+    capabilities: p.capabilities,
+    notApplicable: p.notApplicable,
     bus: { rejectedMessages: p.rejectedMessages, ...p.session.fenceCounts() },
   });
   const written = writeReports(report, p.request.reportsDir, p.request.saveReport);

@@ -6,7 +6,7 @@ import type { CaseSettings } from '../../shared/model/testCase.js';
 import type { Announce } from '../../shared/protocol/index.js';
 import type { CaseRun } from '../dispatch/runState.js';
 import type { WrittenReports } from '../report/writeReports.js';
-import type { RunReport } from '../report/types.js';
+import type { RunReport, RunSettings } from '../report/types.js';
 
 export interface SelectedCase {
   definition: TestCaseDefinition;
@@ -27,7 +27,11 @@ export interface RunRequest {
   replicas?: number;
   agents: number;
   target?: string;
+  /** The upstream fault proxy's control URL for a target of the user's (--upstream). */
+  upstream?: string;
   timeoutSec?: number;
+  /** Where the run-wide settings of the report header came from. */
+  settings?: RunSettings;
   config: StressConfig;
   reportsDir: string;
   /** The embedded cluster's JetStream store (default: `.stampede-store` in the reports directory). */

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PROTOCOL_VERSION } from '../protocol/version.js';
+import type { TargetCapability } from './capabilities.js';
 
 export const SUITES = ['concurrency', 'memory', 'thermal', 'network', 'edges', 'limits'] as const;
 export type BuiltInSuite = (typeof SUITES)[number];
@@ -32,6 +33,11 @@ export interface TestCaseDefinition {
   /** `load`: connections/requests/rate are split over agents; `single`: one shard. */
   split: 'load' | 'single';
   needs: Capability;
+  /**
+   * What the service under test must offer for this case to apply (routes, admin hooks, upstream
+   * control, a restart); a target without them gets the case skipped as not applicable.
+   */
+  targetNeeds?: readonly TargetCapability[];
   /** A custom case that `--quick` includes. */
   quick?: boolean;
 }
@@ -43,6 +49,7 @@ const cases: TestCaseDefinition[] = [
     title: '50 simultaneous process requests',
     scenario: 'http',
     split: 'load',
+    targetNeeds: ['process'],
     needs: 'http',
   },
   {
@@ -51,6 +58,7 @@ const cases: TestCaseDefinition[] = [
     title: '200+ concurrent new sessions vs the session cap',
     scenario: 'session_overflow',
     split: 'load',
+    targetNeeds: ['process', 'sessions'],
     needs: 'http',
   },
   {
@@ -59,6 +67,7 @@ const cases: TestCaseDefinition[] = [
     title: 'Fallback chain under load while providers fail',
     scenario: 'provider_cascade',
     split: 'load',
+    targetNeeds: ['process', 'providers', 'provider-admin'],
     needs: 'http',
   },
   {
@@ -67,6 +76,7 @@ const cases: TestCaseDefinition[] = [
     title: '1, 5 and 10 MB inputs',
     scenario: 'large_files',
     split: 'single',
+    targetNeeds: ['process', 'rss-metric'],
     needs: 'http',
   },
   {
@@ -75,6 +85,7 @@ const cases: TestCaseDefinition[] = [
     title: '500 operations without memory growth',
     scenario: 'memory_leak',
     split: 'single',
+    targetNeeds: ['process', 'memory-stats'],
     needs: 'http',
   },
   {
@@ -83,6 +94,7 @@ const cases: TestCaseDefinition[] = [
     title: 'Inputs past the limit are refused gracefully',
     scenario: 'oversized_inputs',
     split: 'single',
+    targetNeeds: ['process', 'rss-metric'],
     needs: 'http',
   },
   {
@@ -91,6 +103,7 @@ const cases: TestCaseDefinition[] = [
     title: 'No operation starts at or above the block limit',
     scenario: 'http',
     split: 'single',
+    targetNeeds: [],
     needs: 'thermal',
   },
   {
@@ -99,6 +112,7 @@ const cases: TestCaseDefinition[] = [
     title: 'Heat-up / cool-down cycles resume work',
     scenario: 'http',
     split: 'single',
+    targetNeeds: [],
     needs: 'thermal',
   },
   {
@@ -107,30 +121,34 @@ const cases: TestCaseDefinition[] = [
     title: 'Throughput follows temperature',
     scenario: 'http',
     split: 'single',
+    targetNeeds: ['process'],
     needs: 'thermal',
   },
   {
     suite: 'network',
     name: 'timeout_cascades',
-    title: 'Providers time out one after another',
+    title: 'Providers time out one after another on the provider path',
     scenario: 'timeout_cascade',
     split: 'single',
+    targetNeeds: ['process', 'upstream'],
     needs: 'http',
   },
   {
     suite: 'network',
     name: 'intermittent_connectivity',
-    title: '30% of connections fail',
-    scenario: 'http',
-    split: 'load',
+    title: "30% of the target's provider calls fail",
+    scenario: 'intermittent_connectivity',
+    split: 'single',
+    targetNeeds: ['process', 'upstream'],
     needs: 'http',
   },
   {
     suite: 'network',
     name: 'provider_health_oscillation',
-    title: 'Provider health flips rapidly',
+    title: 'Provider health oscillates on the provider path',
     scenario: 'health_oscillation',
     split: 'single',
+    targetNeeds: ['process', 'upstream'],
     needs: 'http',
   },
   {
@@ -139,14 +157,16 @@ const cases: TestCaseDefinition[] = [
     title: 'Malformed input kinds handled gracefully',
     scenario: 'malformed_inputs',
     split: 'single',
+    targetNeeds: ['process'],
     needs: 'http',
   },
   {
     suite: 'edges',
     name: 'resource_exhaustion',
-    title: 'Many open connections and slow clients',
+    title: 'A thousand connections held by slow clients',
     scenario: 'connection_exhaustion',
     split: 'single',
+    targetNeeds: ['process'],
     needs: 'http',
   },
   {
@@ -155,6 +175,7 @@ const cases: TestCaseDefinition[] = [
     title: 'Unicode, emoji, RTL, control characters, binary',
     scenario: 'unicode_binary',
     split: 'single',
+    targetNeeds: ['process', 'tools'],
     needs: 'http',
   },
   {
@@ -163,6 +184,7 @@ const cases: TestCaseDefinition[] = [
     title: 'Malformed config documents rejected, old config kept',
     scenario: 'config_edges',
     split: 'single',
+    targetNeeds: ['config'],
     needs: 'http',
   },
   {
@@ -171,6 +193,7 @@ const cases: TestCaseDefinition[] = [
     title: 'Rapid primary switches under load',
     scenario: 'provider_switching',
     split: 'single',
+    targetNeeds: ['process', 'providers', 'primary-switch'],
     needs: 'http',
   },
   {
@@ -179,6 +202,7 @@ const cases: TestCaseDefinition[] = [
     title: 'Corrupt, reused and invalid session ids',
     scenario: 'session_boundaries',
     split: 'single',
+    targetNeeds: ['process', 'sessions', 'session-lookup', 'session-corrupt'],
     needs: 'http',
   },
   {
@@ -187,14 +211,16 @@ const cases: TestCaseDefinition[] = [
     title: '100 concurrent tool operations',
     scenario: 'tool_registry',
     split: 'load',
+    targetNeeds: ['tools'],
     needs: 'http',
   },
   {
     suite: 'limits',
     name: 'system_recovery',
-    title: 'Restart and corrupted state recovery',
+    title: 'Real process restarts, crashes and corrupted state recovery',
     scenario: 'system_recovery',
     split: 'single',
+    targetNeeds: ['process', 'session-lookup', 'restart'],
     needs: 'http',
   },
 ];

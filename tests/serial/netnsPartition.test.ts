@@ -125,7 +125,10 @@ test('a partitioned agent stops, its shard moves, and it rejoins under a new ses
   // Superseded by the survivor's attempt; the old session's result arrived after healing (its
   // request count is recorded on the attempt) and was fenced off.
   assert.equal(old.status, 'superseded');
-  assert.ok((old.requests ?? 0) > 0, `the old session's result arrived after healing: ${JSON.stringify(old)}`);
+  assert.ok(
+    (old.requests ?? 0) > 0,
+    `the old session's result arrived after healing: ${JSON.stringify(old)}`,
+  );
   assert.ok(report.bus.staleResults >= 1, 'and was fenced off');
   t.diagnostic(`attempts: ${JSON.stringify(moved.attempts)}; bus ${JSON.stringify(report.bus)}`);
   assert.equal(c.metrics.requests, fromSurvivor.count, 'the report counts exactly what the survivor sent');

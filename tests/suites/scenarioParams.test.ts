@@ -46,8 +46,25 @@ const BAD_PARAMS: [scenario: string, params: Record<string, unknown>, message: R
   [
     'health_oscillation',
     { flapPeriodsMs: [5] },
-    /param "flapPeriodsMs": expected a non-empty list of integers from 10/,
+    /param "flapPeriodsMs": expected a non-empty list of integers from 20/,
   ],
+  [
+    'timeout_cascade',
+    { upstreamControl: 'http://192.0.2.1:9000' },
+    /param "upstreamControl": expected a URL on loopback or on the target's host/,
+  ],
+  ['timeout_cascade', { upstreamControl: 'file:///etc/passwd' }, /param "upstreamControl": expected an http/],
+  ['intermittent_connectivity', { upstreamFaults: 'lots' }, /param "upstreamFaults": expected an object/],
+  ['session_overflow', { sessionPollMs: 0 }, /param "sessionPollMs": expected an integer from 5/],
+  ['session_boundaries', { concurrentTurns: 1 }, /param "concurrentTurns": expected an integer from 2/],
+  ['memory_leak', { memoryPath: 'admin/memory' }, /param "memoryPath": expected a path/],
+  ['system_recovery', { restart: { cmd: 'reboot' } }, /param "restart": expected "process" or \{"url"/],
+  [
+    'system_recovery',
+    { restart: { url: 'http://192.0.2.1/restart' } },
+    /param "restart.url": expected a URL on loopback/,
+  ],
+  ['system_recovery', { restartWaitMs: 5 }, /param "restartWaitMs": expected an integer from 1000/],
   [
     'malformed_inputs',
     { kinds: ['invalid_json', 'no_such_kind'] },

@@ -23,13 +23,17 @@ const RUN_TIMEOUT_MS = 150_000;
 export interface RunOptions {
   /** The service under test; default: the embedded reference target. */
   target?: string;
+  /** The upstream fault proxy in front of `target`'s providers. */
+  upstream?: string;
   env?: NodeJS.ProcessEnv;
+  /** More flags for `run`. */
+  args?: string[];
 }
 
 export async function runSuite(
   suite: string,
   overrides: SuiteOverrides,
-  { target, env = {} }: RunOptions = {},
+  { target, upstream, env = {}, args: extra = [] }: RunOptions = {},
 ): Promise<SuiteRun> {
   const { file } = tempConfig({ cluster: FAST_CLUSTER, suites: { [suite]: overrides } });
   const reportsDir = mkdtempSync(path.join(os.tmpdir(), `stampede-${suite}-`));
@@ -42,6 +46,8 @@ export async function runSuite(
     '--reports-dir',
     reportsDir,
     ...(target ? ['--target', target] : []),
+    ...(upstream ? ['--upstream', upstream] : []),
+    ...extra,
   ];
   const { code, output } = await runCoordinator(args, env, RUN_TIMEOUT_MS);
   const json = readdirSync(reportsDir).find(
@@ -49,6 +55,16 @@ export async function runSuite(
   );
   assert.ok(json, `no JSON report (exit ${code}):\n${output}`);
   return { code, output, report: JSON.parse(readFileSync(path.join(reportsDir, json), 'utf8')) as RunReport };
+}
+
+/** Runs `suite` against a supervised reference target with `switches` and its upstream proxy. */
+export function runSuiteAgainst(
+  suite: string,
+  overrides: SuiteOverrides,
+  target: { url: string; upstream: string },
+  options: RunOptions = {},
+): Promise<SuiteRun> {
+  return runSuite(suite, overrides, { ...options, target: target.url, upstream: target.upstream });
 }
 
 export function caseOf(run: SuiteRun, id: string): CaseReport {
@@ -80,4 +96,13 @@ export function assertFailedWith(run: SuiteRun, id: string, cause: string): Fail
   assert.ok(run.report.recommendations.length > 0, 'a failure comes with recommendations');
   assert.equal(run.code, 1, 'exit code 1 when thresholds fail');
   return finding;
+}
+
+/** The case was skipped as not applicable, its note matching `why`, and not graded. */
+export function assertNotApplicable(run: SuiteRun, id: string, why: RegExp): void {
+  const c = caseOf(run, id);
+  assert.equal(c.verdict, 'skipped', describeCase(c));
+  assert.match(c.note ?? '', /^not applicable: /, describeCase(c));
+  assert.match(c.note ?? '', why, describeCase(c));
+  assert.ok(!run.report.failureAnalysis.some((f) => f.caseId === id), `${id} is not in the failure analysis`);
 }

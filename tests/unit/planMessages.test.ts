@@ -179,9 +179,10 @@ test('the message for every planned shard of every case passes the real decoder 
       shardIds.add(decoded.shardId);
     }
   }
-  // The case with faults really carries them (the 30% connection-failure case).
-  const intermittent = CATALOGUE.find((c) => c.name === 'intermittent_connectivity')!;
-  const run = newCaseRun(planCase(intermittent, settingsOf(config, intermittent), agents(1, 1)));
+  // A case with client-path faults (a config may give any case some) really carries them to every shard.
+  const loadCase = CATALOGUE.find((c) => c.name === 'high_concurrent_requests')!;
+  const withFaults = { ...settingsOf(config, loadCase), faults: { resetFraction: 0.3 } };
+  const run = newCaseRun(planCase(loadCase, withFaults, agents(1, 1)));
   const decoded = decodeShardAssign(
     encode(shardMessage('r1', TARGET, config.cluster, run, run.shards[1], 0)),
   );

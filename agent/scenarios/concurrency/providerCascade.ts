@@ -23,7 +23,7 @@ export const providerCascadeScenario: Scenario = async (ctx) => {
   await requireProviderHook(ctx, chain);
   const acting = ctx.shard.index === 0;
   await withClient(ctx, (client) => {
-    const op = processOperation(ctx, client);
+    const op = processOperation(ctx, client, { chainLength: chain.length });
     return loadWithSchedule(
       ctx,
       () => ctx.runLoad(op),

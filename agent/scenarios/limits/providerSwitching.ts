@@ -1,7 +1,10 @@
 /**
  * limits.provider_switching: the primary provider is switched every few milliseconds, cycling
- * through the chain, while prompts are measured. When the load ends the chain is put back in its
- * original order (promoting each provider from the last to the first rebuilds it exactly).
+ * through the chain, while prompts are measured. Each switch is verified by reading the chain back
+ * (GET /providers): a switch the target answered but did not make is counted as ignored. The
+ * providers that answered the prompts show the switches reached the traffic. When the load ends
+ * the chain is put back in its original order (promoting each provider from the last to the first
+ * rebuilds it exactly).
  */
 import type { Scenario } from '../../../shared/model/scenario.js';
 import { intParam } from '../../../shared/model/params.js';
@@ -18,14 +21,22 @@ export const providerSwitchingScenario: Scenario = async (ctx) => {
   await requireRoute(ctx, 'POST', PRIMARY_HOOK);
   const acting = ctx.shard.index === 0;
   const promote = (provider: string) => adminCall(ctx, PRIMARY_HOOK, { provider });
-  ctx.count('switches', 0);
+  for (const name of ['switches', 'switchesIgnored']) ctx.count(name, 0);
+  const answering = new Set<string>();
+  const onAnswer = (provider: string) => {
+    if (!answering.has(provider)) ctx.gauge('answeringProviders', answering.add(provider).size);
+  };
   try {
     await withClient(ctx, async (client) => {
-      const load = ctx.runLoad(processOperation(ctx, client));
+      const load = ctx.runLoad(processOperation(ctx, client, { chainLength: chain.length, onAnswer }));
       const switching = acting
         ? repeatWhile(ctx, load, intervalMs, async (round) => {
-            await promote(chain[(round + 1) % chain.length]);
-            ctx.count('switches');
+            const next = chain[(round + 1) % chain.length];
+            await promote(next);
+            const inForce = (await providerChain(ctx))[0];
+            ctx.count(inForce === next ? 'switches' : 'switchesIgnored');
+            if (inForce !== next)
+              ctx.error(`switch to ${next} ignored: the chain still starts with ${inForce}`);
           })
         : Promise.resolve();
       await settleBoth(load, switching);

@@ -1,8 +1,9 @@
 /**
  * limits.tool_registry_overload: many concurrent tool calls, each checked for a correct result:
  * a file written and read back by its lane, a CPU-bound hash compared with one computed here, and
- * fixed-size appends to one file shared by all lanes of the shard, whose final size must account
- * for every acknowledged append (a lost or torn write shows as a shortfall).
+ * appends of numbered records to one file shared by all lanes of the shard. The file is read back
+ * and checked by content: every line must be one record exactly as sent (a torn, interleaved write
+ * makes lines that are not), and every acknowledged record must be there once (a lost write is not).
  */
 import { createHash } from 'node:crypto';
 import type { Dispatcher } from 'undici';
@@ -14,8 +15,37 @@ import { prepare, send, withClient, type Answer } from '../../http/targetClient.
 import { isRecord, jsonOf } from '../support/json.js';
 
 const NEEDED_TOOLS = ['write_file', 'read_file', 'cpu_hash'];
-const APPEND_RECORD = `${'stampede append record '.padEnd(39, '.')}\n`;
+const RECORD_CHARS = 47;
 const HASH_INPUTS = 8;
+
+/** The append record number `n` of shard `shard`: one fixed-length line, unique in the file. */
+function appendRecord(shard: number, n: number): string {
+  return `${`stampede append s${shard} n${n} `.padEnd(RECORD_CHARS, '.')}\n`;
+}
+
+/** Counts torn lines (not a record as sent), lost and duplicated acknowledged records. */
+function checkAppends(ctx: ScenarioContext, content: string, acked: ReadonlySet<string>): void {
+  const seen = new Map<string, number>();
+  let torn = 0;
+  for (const line of content.split('\n').slice(0, -1)) {
+    const record = `${line}\n`;
+    if (record.length !== RECORD_CHARS + 1 || !/^stampede append s\d+ n\d+ \.*$/.test(line)) torn += 1;
+    else seen.set(record, (seen.get(record) ?? 0) + 1);
+  }
+  if (!content.endsWith('\n') && content.length > 0) torn += 1;
+  let lost = 0;
+  let duplicated = 0;
+  for (const record of acked) {
+    const times = seen.get(record) ?? 0;
+    if (times === 0) lost += 1;
+    if (times > 1) duplicated += times - 1;
+  }
+  ctx.count('appends', acked.size);
+  ctx.count('tornAppends', torn);
+  ctx.count('lostAppends', lost);
+  ctx.count('duplicatedAppends', duplicated);
+  if (torn > 0) ctx.error(`${torn} line(s) of the shared file are not a record as appended`);
+}
 
 function resultOf(answer: Answer): Record<string, unknown> | undefined {
   const body = jsonOf(answer.text);
@@ -44,10 +74,12 @@ const tool = (client: TargetClient, name: string, args: unknown): Dispatcher.Req
 export const toolRegistryScenario: Scenario = async (ctx) => {
   const iterations = intParam(ctx.params, 'hashIterations', 2000, { min: 1, max: 200_000 });
   await requireTools(ctx);
-  for (const name of ['mismatches', 'appends', 'lostAppends']) ctx.count(name, 0);
+  for (const name of ['mismatches', 'appends', 'lostAppends', 'tornAppends', 'duplicatedAppends'])
+    ctx.count(name, 0);
   const dir = `stampede-tools/${ctx.shard.runId}-${ctx.shard.index}`;
   const shared = `${dir}/shared.log`;
-  let appends = 0;
+  const acked = new Set<string>();
+  let nextRecord = 0;
   await withClient(ctx, async (client) => {
     const lanes = Array.from({ length: ctx.load.connections }, (_, slot) => {
       const path = `${dir}/lane-${slot}.txt`;
@@ -65,7 +97,6 @@ export const toolRegistryScenario: Scenario = async (ctx) => {
         request: tool(client, 'cpu_hash', { iterations, input }),
       };
     });
-    const append = tool(client, 'write_file', { path: shared, content: APPEND_RECORD, mode: 'append' });
     const operations: ((index: number, slot: number) => Promise<{ answer: Answer; correct: boolean }>)[] = [
       async (_, slot) => {
         const lane = lanes[slot];
@@ -80,9 +111,13 @@ export const toolRegistryScenario: Scenario = async (ctx) => {
         return { answer, correct: resultOf(answer)?.digest === hash.digest };
       },
       async () => {
-        const answer = await send(client, append);
-        const correct = resultOf(answer)?.bytesWritten === APPEND_RECORD.length;
-        if (correct) appends += 1;
+        const content = appendRecord(ctx.shard.index, nextRecord++);
+        const answer = await send(
+          client,
+          tool(client, 'write_file', { path: shared, content, mode: 'append' }),
+        );
+        const correct = resultOf(answer)?.bytesWritten === content.length;
+        if (correct) acked.add(content);
         return { answer, correct };
       },
     ];
@@ -91,12 +126,10 @@ export const toolRegistryScenario: Scenario = async (ctx) => {
       if (!correct && answer.status < 500) ctx.count('mismatches');
       return { status: answer.status, ok: correct, bytes: answer.bytes };
     });
-    if (appends > 0) {
+    if (acked.size > 0) {
       const answer = await send(client, tool(client, 'read_file', { path: shared }));
       const content = resultOf(answer)?.content;
-      const records = typeof content === 'string' ? Math.floor(content.length / APPEND_RECORD.length) : 0;
-      ctx.count('appends', appends);
-      ctx.count('lostAppends', Math.max(0, appends - records));
+      checkAppends(ctx, typeof content === 'string' ? content : '', acked);
     }
   });
 };

@@ -1,41 +1,48 @@
 /**
- * network.timeout_cascades: under steady load the providers at the head of the chain turn slow,
- * past their own timeouts, one after another, so each prompt waits out a growing cascade of
- * provider timeouts before the fallback answers. Judged on answers and their mean time; the
- * provider timeouts seen in the answers are counted as evidence.
+ * network.timeout_cascades: under steady load the providers at the head of the chain turn slow on
+ * the provider path (the upstream fault proxy delays their answers past the target's per-call
+ * timeout), one after another, so each prompt waits out a growing cascade of provider timeouts
+ * before the fallback answers. Judged on answers and their mean time; the proxy's counts of calls
+ * to the slowed providers prove the cascade happened.
  */
 import type { Scenario } from '../../../shared/model/scenario.js';
-import { intParam, numberListParam } from '../../../shared/model/params.js';
+import { intParam, numberListParam, ScenarioParamError } from '../../../shared/model/params.js';
 import { processOperation } from '../support/processOp.js';
 import { loadWithSchedule } from '../support/schedule.js';
-import {
-  chainHead,
-  providerChain,
-  requireProviderHook,
-  restoreProviders,
-  setProviderState,
-} from '../support/target.js';
+import { lanesInChainOrder, totalCounts, withUpstream, type LaneCounts } from '../support/upstream.js';
 import { withClient } from '../../http/targetClient.js';
 
 export const timeoutCascadeScenario: Scenario = async (ctx) => {
   const slowAt = numberListParam(ctx.params, 'slowAt', [0, 0.5], { min: 0, max: 1 });
-  // Without slowMs the target picks its own delay (past its default provider timeouts).
-  const slowMs =
-    ctx.params.slowMs === undefined ? undefined : intParam(ctx.params, 'slowMs', 0, { min: 1, max: 60_000 });
-  const chain = await providerChain(ctx);
-  const slowing = chainHead(chain, 'slowAt', slowAt);
-  await requireProviderHook(ctx, chain);
-  const acting = ctx.shard.index === 0;
-  const slow = { state: 'slow', ...(slowMs !== undefined ? { slowMs } : {}) };
-  await withClient(ctx, (client) => {
-    const op = processOperation(ctx, client);
-    return loadWithSchedule(
-      ctx,
-      () => ctx.runLoad(op),
-      acting
-        ? slowing.map((provider, i) => ({ at: slowAt[i], run: () => setProviderState(ctx, provider, slow) }))
-        : [],
-      () => (acting ? restoreProviders(ctx, slowing) : Promise.resolve()),
+  const slowMs = intParam(ctx.params, 'slowMs', 2000, { min: 1, max: 60_000 });
+  ctx.count('slowedCalls', 0);
+  await withUpstream(ctx, async (upstream, unordered) => {
+    const lanes = await lanesInChainOrder(ctx, unordered);
+    if (slowAt.length >= lanes.length)
+      throw new ScenarioParamError(
+        'slowAt',
+        `fewer entries than the ${lanes.length} provider lanes of the upstream proxy (the last one must stay fast)`,
+        slowAt,
+      );
+    const slowing = lanes.slice(0, slowAt.length).map((l) => l.name);
+    const since = new Map<string, LaneCounts>();
+    await withClient(ctx, (client) =>
+      loadWithSchedule(
+        ctx,
+        () => ctx.runLoad(processOperation(ctx, client, { chainLength: lanes.length })),
+        slowing.map((name, i) => ({
+          at: slowAt[i],
+          run: async () => {
+            since.set(name, totalCounts(await upstream.lanes(), [name]));
+            await upstream.setFaults(name, { latencyMs: slowMs });
+          },
+        })),
+        async () => {
+          const now = await upstream.lanes();
+          for (const [name, before] of since)
+            ctx.count('slowedCalls', totalCounts(now, [name]).requests - before.requests);
+        },
+      ),
     );
   });
 };
