@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, type Consumer, type JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { Piscina } from 'piscina';
 import { awaitTopology, connectBus, onReconnect } from '../shared/bus/connection.js';
@@ -128,10 +128,32 @@ export class AgentDaemon {
     await this.firstAnnounce();
     this.heartbeat = setInterval(() => void this.beat(), cluster.heartbeatMs);
     const js = jetstream(nc);
-    this.deps = {
+    this.deps = this.shardDeps(nc, js, this.pool);
+    for (const capability of this.capabilities)
+      this.pullFrom(await js.consumers.get(STREAMS.work, consumerName(capability)));
+    onReconnect(nc, () => {
+      this.session = newSession();
+      this.deps = { ...this.deps!, identity: { agentId: this.agentId, session: this.session } };
+      this.log(`reconnected to NATS: new session ${this.session} (running shards keep theirs)`);
+    });
+    this.log(
+      `agent ${this.agentId} (session ${this.session}) ready: ${this.threads} threads, capabilities ${this.capabilities.join(', ')}, NATS ${this.options.natsUrl}`,
+    );
+    if (this.thermal)
+      this.log(
+        this.options.general
+          ? 'thermal agent with --general: general shards run here too, every request gated by the thermal governor'
+          : 'thermal agent: takes thermal shards only (start with --general to take general shards too)',
+      );
+  }
+
+  /** What every delivered shard runs with; rebuilt with a new session after a reconnect. */
+  private shardDeps(nc: NatsConnection, js: JetStreamClient, pool: Piscina): ShardRunnerDeps {
+    const { cluster } = this.options;
+    return {
       nc,
       js,
-      pool: this.pool,
+      pool,
       control: this.control,
       leases: new RunLeases(nc, this.rejected),
       rejected: this.rejected,
@@ -148,36 +170,23 @@ export class AgentDaemon {
       emptyHistogram: encodeHistogram(createMergeHistogram()),
       log: this.log,
     };
-    for (const capability of this.capabilities) {
-      const consumer = await js.consumers.get(STREAMS.work, consumerName(capability));
-      void pullShards({
-        consumer,
-        slots: this.slots,
-        closing: () => this.closing,
-        run: (msg) => {
-          const job = runDeliveredShard(this.deps!, msg).finally(() => {
-            this.inFlight.delete(job);
-            this.slots.release();
-          });
-          this.inFlight.add(job);
-        },
-        log: this.log,
-      });
-    }
-    onReconnect(nc, () => {
-      this.session = newSession();
-      this.deps = { ...this.deps!, identity: { agentId: this.agentId, session: this.session } };
-      this.log(`reconnected to NATS: new session ${this.session} (running shards keep theirs)`);
+  }
+
+  /** Pulls shards from one work consumer while a thread is free, each run by the shard lifecycle. */
+  private pullFrom(consumer: Consumer): void {
+    void pullShards({
+      consumer,
+      slots: this.slots,
+      closing: () => this.closing,
+      run: (msg) => {
+        const job = runDeliveredShard(this.deps!, msg).finally(() => {
+          this.inFlight.delete(job);
+          this.slots.release();
+        });
+        this.inFlight.add(job);
+      },
+      log: this.log,
     });
-    this.log(
-      `agent ${this.agentId} (session ${this.session}) ready: ${this.threads} threads, capabilities ${this.capabilities.join(', ')}, NATS ${this.options.natsUrl}`,
-    );
-    if (this.thermal)
-      this.log(
-        this.options.general
-          ? 'thermal agent with --general: general shards run here too, every request gated by the thermal governor'
-          : 'thermal agent: takes thermal shards only (start with --general to take general shards too)',
-      );
   }
 
   /** A cluster moving its streams (a replica count change, an election) refuses writes for a moment. */

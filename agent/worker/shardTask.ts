@@ -67,12 +67,61 @@ async function waitUntil(epochMs: number): Promise<void> {
   }
 }
 
+type Ending = { status: ShardStatus; note?: string };
+
+/** How a scenario that threw ends its shard. */
+function endingOf(error: unknown, gate: Gate): Ending {
+  // A request the gate held until the shard had to stop: the stop reason says why it stopped.
+  if (error instanceof RequestGateClosed)
+    return gate.stopReason() === STOP_REASONS.none
+      ? { status: 'thermal_blocked', note: error.message }
+      : { status: 'completed' };
+  if (error instanceof ScenarioSkipped) return { status: 'skipped', note: error.reason };
+  return {
+    status: 'failed',
+    note: `scenario error: ${(error as Error)?.message ?? String(error)}`.slice(0, 500),
+  };
+}
+
+const STOPPED_BY: Partial<Record<number, string>> = {
+  [STOP_REASONS.aborted]: 'aborted by the coordinator',
+  [STOP_REASONS.leaseLost]: 'stopped: no lease from the coordinator within the pause grace',
+  [STOP_REASONS.superseded]: 'stopped: a newer attempt holds the shard',
+  [STOP_REASONS.shutdown]: 'stopped: the agent is shutting down',
+};
+
+/** A shard whose scenario returned normally may still have been stopped, or held to the deadline. */
+function finalEnding(ending: Ending, gate: Gate, hardDeadline: number): Ending {
+  if (ending.status !== 'completed') return ending;
+  const stopped = STOPPED_BY[gate.stopReason()];
+  if (stopped) return { status: 'aborted', note: stopped };
+  if (gate.isThermalBlocked() && Date.now() >= hardDeadline)
+    return { status: 'thermal_blocked', note: 'still thermally blocked at the shard deadline' };
+  return ending;
+}
+
+/** Posts the shard's cumulative figures on its progress port. */
+function progressReporter(recorder: ShardRecorder, gate: Gate, startedAtLocal: number, port: MessagePort) {
+  return () => {
+    const now = Date.now();
+    const heldMs = gate.blockedMs(now);
+    const pausedMs = gate.pausedMs(now);
+    const update: TaskProgress = {
+      ...recorder.totals(),
+      elapsedMs: now - startedAtLocal - heldMs,
+      blockedMs: heldMs - pausedMs,
+      thermalBlocked: gate.isThermalBlocked(),
+      histogram: recorder.encodedHistogram(),
+      pausedMs,
+      paused: gate.isPaused(),
+    };
+    port.postMessage(update);
+  };
+}
+
 export default async function runShardTask(task: ShardTask): Promise<ShardTaskResult> {
   const { shard, progressPort } = task;
   const recorder = new ShardRecorder();
-
-  let status: ShardStatus = 'completed';
-  let note: string | undefined;
   await waitUntil(task.startAtLocal);
   const startedAtLocal = Date.now();
   recorder.start(startedAtLocal, performance.now());
@@ -92,63 +141,29 @@ export default async function runShardTask(task: ShardTask): Promise<ShardTaskRe
     outbound,
     shard.transport,
   );
-  const progress = () => {
-    const now = Date.now();
-    const heldMs = gate.blockedMs(now);
-    const pausedMs = gate.pausedMs(now);
-    const update: TaskProgress = {
-      ...recorder.totals(),
-      elapsedMs: now - startedAtLocal - heldMs,
-      blockedMs: heldMs - pausedMs,
-      thermalBlocked: gate.isThermalBlocked(),
-      histogram: recorder.encodedHistogram(),
-      pausedMs,
-      paused: gate.isPaused(),
-    };
-    progressPort.postMessage(update);
-  };
+  const progress = progressReporter(recorder, gate, startedAtLocal, progressPort);
   const ticker = setInterval(progress, Math.max(100, shard.progressIntervalMs));
+  let ending: Ending = { status: 'completed' };
   try {
     const scenario = SCENARIOS[shard.scenario];
     if (!scenario) throw new Error(`scenario "${shard.scenario}" is not installed on this agent`);
-    await scenario(
-      createScenarioContext({
-        shard,
-        target: task.target,
-        gate,
-        outbound,
-        recorder,
-        client,
-        hardDeadline: task.hardDeadline,
-      }),
-    );
+    const parts = {
+      shard,
+      target: task.target,
+      gate,
+      outbound,
+      recorder,
+      client,
+      hardDeadline: task.hardDeadline,
+    };
+    await scenario(createScenarioContext(parts));
   } catch (error) {
-    // A request the gate held until the shard had to stop: the status below says why it stopped.
-    if (error instanceof RequestGateClosed) {
-      if (gate.stopReason() === STOP_REASONS.none) [status, note] = ['thermal_blocked', error.message];
-    } else if (error instanceof ScenarioSkipped) {
-      status = 'skipped';
-      note = error.reason;
-    } else {
-      status = 'failed';
-      note = `scenario error: ${(error as Error)?.message ?? String(error)}`.slice(0, 500);
-    }
+    ending = endingOf(error, gate);
   } finally {
     clearInterval(ticker);
     await client.close().catch(() => undefined);
   }
-  const stopReason = gate.stopReason();
-  if (status === 'completed' && stopReason === STOP_REASONS.aborted)
-    [status, note] = ['aborted', 'aborted by the coordinator'];
-  else if (status === 'completed' && stopReason === STOP_REASONS.leaseLost)
-    [status, note] = ['aborted', 'stopped: no lease from the coordinator within the pause grace'];
-  else if (status === 'completed' && stopReason === STOP_REASONS.superseded)
-    [status, note] = ['aborted', 'stopped: a newer attempt holds the shard'];
-  else if (status === 'completed' && stopReason === STOP_REASONS.shutdown)
-    [status, note] = ['aborted', 'stopped: the agent is shutting down'];
-  else if (status === 'completed' && gate.isThermalBlocked() && Date.now() >= task.hardDeadline) {
-    [status, note] = ['thermal_blocked', 'still thermally blocked at the shard deadline'];
-  }
+  const { status, note } = finalEnding(ending, gate, task.hardDeadline);
   progress();
   progressPort.close();
   const end = Date.now();
