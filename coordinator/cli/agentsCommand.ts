@@ -18,7 +18,10 @@ export async function listAgents(
   try {
     const kv = await openAgentsBucket(nc);
     const agents: Announce[] = [];
-    for await (const key of await kv.keys()) {
+    // The key lister walks the bucket's history as agents keep heartbeating: a key can come twice.
+    const keys = new Set<string>();
+    for await (const key of await kv.keys()) keys.add(key);
+    for (const key of keys) {
       const entry = await kv.get(key);
       if (entry?.operation !== 'PUT') continue;
       try {
