@@ -14,6 +14,7 @@ import { type TerminalMode, TerminalView } from '../live/terminalView.js';
 import type { RunReport } from '../report/types.js';
 import type { SelectedCase } from '../run/executeRun.js';
 import type { Announce } from '../../shared/protocol/index.js';
+import { agentFacts } from '../report/agentFacts.js';
 import type { CaseRun } from '../dispatch/runState.js';
 
 export interface LiveFlags {
@@ -120,16 +121,7 @@ export async function openLive(
         mode: run.mode,
         target: run.target,
         cases: liveCases(run.cases),
-        agents: agents.map((a) => ({
-          agentId: a.agentId,
-          host: a.host,
-          cores: a.cores,
-          threads: a.threads,
-          memoryBytes: a.memoryBytes,
-          cpuModel: a.cpuModel,
-          platform: a.platform,
-          capabilities: a.capabilities,
-        })),
+        agents: agents.map(agentFacts),
       }),
     summary: (text) => void (mode === 'json' ? process.stderr : process.stdout).write(text),
     finished(report) {

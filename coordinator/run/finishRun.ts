@@ -2,6 +2,7 @@
  * The end of a run, new or resumed: every case judged once (those never reached too), the report
  * built and written, and the coordinator's last word on the run stored in its journal.
  */
+import { agentFacts } from '../report/agentFacts.js';
 import { buildReport, type ReportParts } from '../report/buildReport.js';
 import type { AgentReport } from '../report/types.js';
 import { writeReports } from '../report/writeReports.js';
@@ -50,14 +51,7 @@ export async function finishRun(p: FinishParts): Promise<RunOutcome> {
 
 function agentReports(roster: Roster): AgentReport[] {
   return roster.everSeen().map((a) => ({
-    agentId: a.agentId,
-    host: a.host,
-    cores: a.cores,
-    threads: a.threads,
-    memoryBytes: a.memoryBytes,
-    cpuModel: a.cpuModel,
-    platform: a.platform,
-    capabilities: a.capabilities,
+    ...agentFacts(a),
     protocol: a.protocol,
     lostAt: roster.lost.has(a.agentId) ? new Date(roster.lost.get(a.agentId)!).toISOString() : undefined,
   }));
