@@ -96,6 +96,9 @@ test('agent A cannot publish as agent B: the server refuses it and the coordinat
     keyEnv('coordinator'),
   );
   processes.push(coordinator);
+  // The agents' users may not create streams: they start once the coordinator has laid them out
+  // (an agent started earlier waits, and its one refused create would muddy the check below).
+  await coordinator.waitFor(/waiting up to/, 30_000);
   for (const name of ['agent-a', 'agent-b']) {
     const agent = startProcess(
       AGENT_CLI,
