@@ -121,7 +121,8 @@ const cases: TestCaseDefinition[] = [
     title: 'Throughput follows temperature',
     scenario: 'http',
     split: 'single',
-    targetNeeds: ['process'],
+    // Thermal cases judge the agent's gate, whatever the target serves.
+    targetNeeds: [],
     needs: 'thermal',
   },
   {
