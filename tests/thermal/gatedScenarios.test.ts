@@ -19,7 +19,7 @@ import { CATALOGUE, caseId } from '../../shared/model/catalogue.js';
 import { loadConfig, settingsOf } from '../../shared/config/config.js';
 import { startAgentCounter, type AgentCounter } from '../helpers/agentCounter.js';
 import { FAST_CLUSTER, startAgent, tempConfig, type RunningProcess } from '../helpers/processes.js';
-import { spawnTarget, type ChildTarget } from '../target/childTarget.js';
+import { startReferenceStack, type ReferenceStack } from '../../coordinator/cluster/referenceStack.js';
 
 const AGENT = 'hot-general';
 const POLL_MS = 300;
@@ -29,7 +29,7 @@ const FLAT_MS = 2500;
 const RISE_WITHIN_MS = 20_000;
 
 let nats: RunningNatsServer;
-let target: ChildTarget;
+let target: ReferenceStack;
 let counter: AgentCounter;
 let agent: RunningProcess;
 let sensorFile: string;
@@ -38,8 +38,9 @@ let dir: string;
 before(async () => {
   nats = await startNatsServer();
   // Ordinary routes answer after 50 ms: the cases run long enough to be made hot in the middle.
-  target = await spawnTarget(['--slow-ms', '50']);
-  counter = await startAgentCounter(Number(new URL(target.url).port));
+  // The reference service with its upstreams behind the fault proxy: the network cases need it.
+  target = await startReferenceStack({ targetArgs: ['--slow-ms', '50'] });
+  counter = await startAgentCounter(Number(new URL(target.targetUrl).port));
   ({ dir } = tempConfig({}));
   sensorFile = path.join(dir, 'celsius');
   const limitsFile = path.join(dir, 'limits.json');
@@ -135,6 +136,7 @@ async function hotAndCold(suite: string, name: string, overrides: object): Promi
     natsUrl: nats.url,
     agents: 1,
     target: counter.url,
+    upstream: target.upstreamControl,
     config,
     reportsDir: dir,
     log: (line) => {
@@ -212,7 +214,7 @@ test('the health poll of health oscillation is gated', async () => {
 
 test('multi-request session operations are gated before each request', async () => {
   // Requests of 1.5 s: a hot phase always meets operations between their requests.
-  await fetch(`${target.url}/admin/faults`, {
+  await fetch(`${target.targetUrl}/admin/faults`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ slowMs: 1500 }),
@@ -223,7 +225,7 @@ test('multi-request session operations are gated before each request', async () 
       timeoutMs: 60_000,
     });
   } finally {
-    await fetch(`${target.url}/admin/faults`, {
+    await fetch(`${target.targetUrl}/admin/faults`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ slowMs: 50 }),
