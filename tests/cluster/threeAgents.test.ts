@@ -36,27 +36,34 @@ after(async () => {
   await nats.stop();
 });
 
-test('a 3-agent run counts exactly the requests the target served', async () => {
-  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
-  const served = target.total();
-  const run = await runCoordinator([
+/** `coordinator load` on this file's cluster of agents, with a config file and a reports dir. */
+function loadOn(agents: number, file: string, dir: string, url: string, extra: string[] = []) {
+  return runCoordinator([
     'load',
     '--nats',
     nats.url,
     '--agents',
-    '3',
+    String(agents),
     '--config',
     file,
     '--url',
-    `${target.url}/hello`,
+    url,
+    ...extra,
+    '--reports-dir',
+    dir,
+  ]);
+}
+
+test('a 3-agent run counts exactly the requests the target served', async () => {
+  const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
+  const served = target.total();
+  const run = await loadOn(3, file, dir, `${target.url}/hello`, [
     '--connections',
     '9',
     '--requests',
     '4500',
     '--duration',
     '30s',
-    '--reports-dir',
-    dir,
   ]);
   assert.equal(run.code, 0, run.output);
   const report = readJsonReport(dir);
@@ -98,23 +105,7 @@ test('agents survive garbage on the bus and still run the next job', async () =>
   await nc.flush();
   await nc.close();
   const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
-  const run = await runCoordinator([
-    'load',
-    '--nats',
-    nats.url,
-    '--agents',
-    '3',
-    '--config',
-    file,
-    '--url',
-    `${target.url}/`,
-    '--connections',
-    '3',
-    '--requests',
-    '300',
-    '--reports-dir',
-    dir,
-  ]);
+  const run = await loadOn(3, file, dir, `${target.url}/`, ['--connections', '3', '--requests', '300']);
   assert.equal(run.code, 0, run.output);
   assert.equal(readJsonReport(dir).suites[0].testCases[0].metrics.requests, 300);
   for (const agent of agents) assert.equal(agent.child.exitCode, null, 'agent still running');
@@ -127,22 +118,11 @@ test('agents survive garbage on the bus and still run the next job', async () =>
 
 test("a shard aimed at a host outside the agents' allowlist fails without sending load", async () => {
   const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
-  const run = await runCoordinator([
-    'load',
-    '--nats',
-    nats.url,
-    '--agents',
-    '3',
-    '--config',
-    file,
-    '--url',
-    'http://stampede-not-allowed.invalid/',
+  const run = await loadOn(3, file, dir, 'http://stampede-not-allowed.invalid/', [
     '--connections',
     '3',
     '--requests',
     '30',
-    '--reports-dir',
-    dir,
   ]);
   assert.equal(run.code, 1, run.output);
   const c = readJsonReport(dir).suites[0].testCases[0];
@@ -157,24 +137,13 @@ test("a shard aimed at a host outside the agents' allowlist fails without sendin
 test('--timeout stops the run, keeps what was measured and exits 3', async () => {
   const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
   const started = Date.now();
-  const run = await runCoordinator([
-    'load',
-    '--nats',
-    nats.url,
-    '--agents',
-    '3',
-    '--config',
-    file,
-    '--url',
-    `${target.url}/`,
+  const run = await loadOn(3, file, dir, `${target.url}/`, [
     '--connections',
     '3',
     '--duration',
     '60s',
     '--timeout',
     '3',
-    '--reports-dir',
-    dir,
   ]);
   assert.equal(run.code, 3, run.output);
   assert.ok(Date.now() - started < 30_000, 'stopped long before the 60 s duration');
@@ -221,19 +190,7 @@ test('coordinator agents lists the live agents; an agent of another protocol ver
   );
 
   const { dir, file } = tempConfig({ cluster: { ...FAST_CLUSTER, agentWaitMs: 2000 } });
-  const run = await runCoordinator([
-    'load',
-    '--nats',
-    nats.url,
-    '--agents',
-    '4',
-    '--config',
-    file,
-    '--url',
-    `${target.url}/`,
-    '--reports-dir',
-    dir,
-  ]);
+  const run = await loadOn(4, file, dir, `${target.url}/`, []);
   assert.equal(run.code, 3);
   assert.match(
     run.output,
