@@ -6,12 +6,31 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
-import type { Host } from './netns.js';
+import { createNetns, type Host, type Netns } from './netns.js';
 import { AGENT_CLI, COORDINATOR_CLI, DIST, startProcess, type RunningProcess } from './processes.js';
 import type { SourceCount, SourceStats } from './sourceCountingTarget.js';
 
 export const CONTROL = 'control';
 export const LOAD = 'load';
+
+/**
+ * The hosts every namespace test uses: nats-server and the coordinator on the control network,
+ * the target on the load network, and each named agent on both.
+ */
+export function createLoadHosts(agents: readonly string[]): Netns {
+  return createNetns(
+    [
+      { name: CONTROL, subnet: '10.213.0' },
+      { name: LOAD, subnet: '10.213.1' },
+    ],
+    [
+      { name: 'nats', networks: [CONTROL] },
+      { name: 'coord', networks: [CONTROL] },
+      ...agents.map((name) => ({ name, networks: [CONTROL, LOAD] })),
+      { name: 'target', networks: [LOAD] },
+    ],
+  );
+}
 
 export function startNatsIn(host: Host): Promise<RunningNatsServer> {
   return startNatsServer({ host: host.address[CONTROL], wrap: host.wrap });

@@ -7,15 +7,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
-import { createNetns, netnsSkipReason, type Netns } from '../helpers/netns.js';
+import { netnsSkipReason, type Netns } from '../helpers/netns.js';
 import {
-  CONTROL,
   LOAD,
   startAgentIn,
   startCoordinatorIn,
   startNatsIn,
   startSourceTarget,
   type SourceTarget,
+  createLoadHosts,
 } from '../helpers/netnsParts.js';
 import { FAST_CLUSTER, tempConfig, type RunningProcess } from '../helpers/processes.js';
 import { readJsonReport } from '../helpers/reports.js';
@@ -28,19 +28,7 @@ const processes: RunningProcess[] = [];
 
 before(async () => {
   if (skip) return;
-  net = createNetns(
-    [
-      { name: CONTROL, subnet: '10.213.0' },
-      { name: LOAD, subnet: '10.213.1' },
-    ],
-    [
-      { name: 'nats', networks: [CONTROL] },
-      { name: 'coord', networks: [CONTROL] },
-      { name: 'fenced', networks: [CONTROL, LOAD] },
-      { name: 'open', networks: [CONTROL, LOAD] },
-      { name: 'target', networks: [LOAD] },
-    ],
-  );
+  net = createLoadHosts(['fenced', 'open']);
   nats = await startNatsIn(net.host('nats'));
   target = await startSourceTarget(net.host('target'));
 });

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, test } from 'node:test';
 import type { RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
-import { createNetns, netnsSkipReason, type Netns } from '../helpers/netns.js';
+import { netnsSkipReason, type Netns } from '../helpers/netns.js';
 import {
   CONTROL,
   LOAD,
@@ -20,6 +20,7 @@ import {
   startNatsIn,
   startSourceTarget,
   type SourceTarget,
+  createLoadHosts,
 } from '../helpers/netnsParts.js';
 import { FAST_CLUSTER, tempConfig, type RunningProcess } from '../helpers/processes.js';
 import { readJsonReport } from '../helpers/reports.js';
@@ -34,19 +35,7 @@ const processes: RunningProcess[] = [];
 
 before(async () => {
   if (skip) return;
-  net = createNetns(
-    [
-      { name: CONTROL, subnet: '10.213.0' },
-      { name: LOAD, subnet: '10.213.1' },
-    ],
-    [
-      { name: 'nats', networks: [CONTROL] },
-      { name: 'coord', networks: [CONTROL] },
-      { name: 'victim', networks: [CONTROL, LOAD] },
-      { name: 'survivor', networks: [CONTROL, LOAD] },
-      { name: 'target', networks: [LOAD] },
-    ],
-  );
+  net = createLoadHosts(['victim', 'survivor']);
   nats = await startNatsIn(net.host('nats'));
   target = await startSourceTarget(net.host('target'), 2);
 });

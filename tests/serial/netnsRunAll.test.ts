@@ -8,8 +8,14 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
-import { createNetns, netnsSkipReason, type Netns } from '../helpers/netns.js';
-import { CONTROL, LOAD, startAgentIn, startCoordinatorIn, startNatsIn } from '../helpers/netnsParts.js';
+import { netnsSkipReason, type Netns } from '../helpers/netns.js';
+import {
+  LOAD,
+  startAgentIn,
+  startCoordinatorIn,
+  startNatsIn,
+  createLoadHosts,
+} from '../helpers/netnsParts.js';
 import { DIST, startProcess, tempConfig, type RunningProcess } from '../helpers/processes.js';
 import { readJsonReport } from '../helpers/reports.js';
 
@@ -21,18 +27,7 @@ const processes: RunningProcess[] = [];
 
 before(async () => {
   if (skip) return;
-  net = createNetns(
-    [
-      { name: CONTROL, subnet: '10.213.0' },
-      { name: LOAD, subnet: '10.213.1' },
-    ],
-    [
-      { name: 'nats', networks: [CONTROL] },
-      { name: 'coord', networks: [CONTROL] },
-      ...AGENTS.map((name) => ({ name, networks: [CONTROL, LOAD] })),
-      { name: 'target', networks: [LOAD] },
-    ],
-  );
+  net = createLoadHosts(AGENTS);
   nats = await startNatsIn(net.host('nats'));
 });
 
