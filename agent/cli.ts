@@ -3,12 +3,13 @@
  */
 import os from 'node:os';
 import { Command } from 'commander';
-import { collect, wholeNumber } from '../shared/cli/flags.js';
+import { collect, positiveNumber, wholeNumber } from '../shared/cli/flags.js';
 import { checkNatsUrl } from '../shared/bus/connection.js';
 import { runCli } from '../shared/cli/main.js';
 import { addTlsOptions, tlsFromFlags, type TlsFlags } from '../shared/cli/tlsFlags.js';
 import { loadConfig } from '../shared/config/config.js';
 import { EXIT } from '../shared/errors.js';
+import { MAX_WEIGHT } from '../shared/protocol/index.js';
 import { AgentDaemon } from './daemon.js';
 import { watchParent } from './parentWatch.js';
 import { prepareThermal } from './thermal/setup.js';
@@ -26,6 +27,11 @@ const start = program
     '--threads <n>',
     'worker threads, one shard each (default: the core count)',
     wholeNumber('--threads', 1, 256),
+  )
+  .option(
+    '--weight <w>',
+    'load per thread relative to other agents: the planner splits a case by threads x weight (default 1; e.g. 0.5 for a slower machine)',
+    positiveNumber('--weight', MAX_WEIGHT),
   )
   .option(
     '--thermal',
@@ -57,6 +63,7 @@ addTlsOptions(start).action(
       nats: string;
       name?: string;
       threads?: number;
+      weight?: number;
       thermal?: boolean;
       general?: boolean;
       thermalSource: string;
@@ -77,6 +84,7 @@ addTlsOptions(start).action(
       tls,
       name: opts.name,
       threads: opts.threads,
+      weight: opts.weight,
       thermal,
       general: opts.general === true,
       allowTargets: opts.allowTarget ?? [],

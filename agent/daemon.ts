@@ -1,6 +1,6 @@
 /**
- * The agent daemon: joins the roster (announce + heartbeat in the agents bucket), pulls shards
- * from the work consumers it qualifies for while it has free pool threads, and runs each through
+ * The agent daemon: joins the roster (announce + heartbeat in the agents bucket), pulls the shards
+ * the coordinator placed on it from its own work consumer while it has free pool threads, and runs each through
  * the shard lifecycle (`shard/lifecycle.ts`). Shutdown stops pulling, stops running shards at their next operation,
  * stores their partial results and hands the deliveries back to JetStream.
  */
@@ -8,23 +8,16 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { jetstream, type Consumer, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { Piscina } from 'piscina';
-import { awaitTopology, connectBus, onReconnect } from '../shared/bus/connection.js';
+import { awaitAgentConsumer, awaitTopology, connectBus, onReconnect } from '../shared/bus/connection.js';
 import { agentInboxPrefix } from '../shared/bus/permissions.js';
 import type { TlsFiles } from '../shared/bus/security.js';
 import type { ClusterSettings } from '../shared/config/config.js';
 import { CATALOGUE_HASH, type Capability } from '../shared/model/catalogue.js';
 import { createMergeHistogram, encodeHistogram } from '../shared/metrics/histogram.js';
-import {
-  PROTOCOL_VERSION,
-  RejectedMessages,
-  STREAMS,
-  consumerName,
-  encode,
-  type Announce,
-} from '../shared/protocol/index.js';
+import { PROTOCOL_VERSION, RejectedMessages, encode, type Announce } from '../shared/protocol/index.js';
 import { createControlBlock, type ControlBlock } from './shm/controlBlock.js';
 import { readHostFacts, type HostFacts } from './hostInfo.js';
 import { RunLeases } from './shard/leases.js';
@@ -42,13 +35,15 @@ export interface AgentOptions {
   tls?: TlsFiles;
   name?: string;
   threads?: number;
+  /** How much load per thread the planner gives this machine relative to others (default 1). */
+  weight?: number;
   /** The config's cluster section: heartbeat period, reconnect policy, fault timings. */
   cluster: ClusterSettings;
   /** Given when the agent has a working sensor: it then claims the `thermal` capability. */
   thermal?: (control: ControlBlock) => Promise<ThermalHooks>;
   /**
-   * With `thermal`: also take general (`http`) shards. Without it a thermal agent serves only the
-   * thermal consumer, so the reference machine runs thermal work only.
+   * With `thermal`: also take general (`http`) shards. Without it a thermal agent announces only
+   * the thermal capability, so the coordinator places thermal work only on the reference machine.
    */
   general?: boolean;
   /** Hosts besides loopback that shards may target. */
@@ -98,7 +93,7 @@ export class AgentDaemon {
     this.rejected = new RejectedMessages(this.log);
   }
 
-  /** The work consumers this agent binds to, and what it announces: the roster plans by these. */
+  /** What this agent announces: the coordinator places only shards that need one of these here. */
   get capabilities(): Capability[] {
     if (!this.thermal) return ['http'];
     return this.options.general ? ['http', 'thermal'] : ['thermal'];
@@ -129,8 +124,7 @@ export class AgentDaemon {
     this.heartbeat = setInterval(() => void this.beat(), cluster.heartbeatMs);
     const js = jetstream(nc);
     this.deps = this.shardDeps(nc, js, this.pool);
-    for (const capability of this.capabilities)
-      this.pullFrom(await js.consumers.get(STREAMS.work, consumerName(capability)));
+    void this.pullOwnConsumer();
     onReconnect(nc, () => {
       this.session = newSession();
       this.deps = { ...this.deps!, identity: { agentId: this.agentId, session: this.session } };
@@ -172,9 +166,16 @@ export class AgentDaemon {
     };
   }
 
-  /** Pulls shards from one work consumer while a thread is free, each run by the shard lifecycle. */
-  private pullFrom(consumer: Consumer): void {
-    void pullShards({
+  /**
+   * Pulls from this agent's work consumer while a thread is free, each shard run by the shard
+   * lifecycle. The consumer may have to wait for a coordinator to create it (a read-only user).
+   */
+  private async pullOwnConsumer(): Promise<void> {
+    const consumer = await awaitAgentConsumer(this.nc!, this.agentId, this.log, () => this.closing).catch(
+      () => undefined,
+    );
+    if (!consumer || this.closing) return;
+    await pullShards({
       consumer,
       slots: this.slots,
       closing: () => this.closing,
@@ -225,6 +226,7 @@ export class AgentDaemon {
       ...this.facts,
       pid: process.pid,
       threads: this.threads,
+      weight: this.options.weight ?? 1,
       capabilities: this.capabilities,
       catalogueHash: CATALOGUE_HASH,
       scenarios: INSTALLED_SCENARIOS,

@@ -12,15 +12,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
-import { awaitTopology, connectBus } from '../shared/bus/connection.js';
+import { awaitAgentConsumer, awaitTopology, connectBus } from '../shared/bus/connection.js';
 import { CATALOGUE_HASH } from '../shared/model/catalogue.js';
 import { createRecordingHistogram, encodeHistogram } from '../shared/metrics/histogram.js';
 import { emptyOutcomes } from '../shared/metrics/outcomes.js';
 import {
   PROTOCOL_VERSION,
-  STREAMS,
   SUBJECTS,
-  consumerName,
   decodeClockPong,
   decodeShardAssign,
   decodeStart,
@@ -151,7 +149,12 @@ async function standIn(nc: NatsConnection, kv: KV, agentId: string): Promise<voi
   let busy = false;
   const beat = setInterval(() => void announce(kv, agentId, session, busy).catch(() => undefined), 1000);
   await announce(kv, agentId, session, busy);
-  const consumer = await js.consumers.get(STREAMS.work, consumerName('http'));
+  const consumer = await awaitAgentConsumer(
+    nc,
+    agentId,
+    (line) => process.stderr.write(`${line}\n`),
+    () => closing,
+  );
   while (!closing) {
     const msg = await consumer.next({ expires: 2000 }).catch(() => null);
     if (!msg) continue;

@@ -7,7 +7,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { CATALOGUE_HASH } from '../../shared/model/catalogue.js';
 import { emptyOutcomes } from '../../shared/metrics/outcomes.js';
 import {
-  attemptNumber,
+  attemptOfDelivery,
   decodeShardAssign,
   type ShardAssign,
   type ShardResult,
@@ -68,7 +68,7 @@ export async function admitShard(deps: ShardRunnerDeps, msg: JsMsg): Promise<Sha
   const refusal = refusalOf(deps, shard);
   if (!refusal) return shard;
   deps.log(refusal);
-  const attempt = attemptNumber(shard.generation ?? 0, msg.info.deliveryCount);
+  const attempt = attemptOfDelivery(shard, msg.info.deliveryCount);
   await storeResult(deps, refusedResult(deps, shard, attempt, refusal));
   msg.term();
   return undefined;

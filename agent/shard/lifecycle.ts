@@ -6,7 +6,7 @@
  * with in-progress acks throughout, until a newer attempt takes the shard over.
  */
 import type { JsMsg } from '@nats-io/jetstream';
-import { attemptNumber } from '../../shared/protocol/index.js';
+import { attemptOfDelivery } from '../../shared/protocol/index.js';
 import { STOP_REASONS } from '../shm/stopWord.js';
 import { admitShard } from './admit.js';
 import { timingsOf, type ShardRunnerDeps } from './deps.js';
@@ -19,7 +19,7 @@ export async function runDeliveredShard(deps: ShardRunnerDeps, msg: JsMsg): Prom
   const shard = await admitShard(deps, msg);
   if (!shard) return;
   const generation = shard.generation ?? 0;
-  const attempt = attemptNumber(generation, msg.info.deliveryCount);
+  const attempt = attemptOfDelivery(shard, msg.info.deliveryCount);
   const timings = timingsOf(deps, shard);
   const run = deps.leases.watch(shard.runId);
   const guard = new LeaseGuard(

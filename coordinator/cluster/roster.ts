@@ -7,6 +7,7 @@
  */
 import type { KV, KvEntry } from '@nats-io/kv';
 import { CATALOGUE_HASH, type Capability } from '../../shared/model/catalogue.js';
+import type { EligibleAgent } from '../plan/planner.js';
 import {
   PROTOCOL_VERSION,
   decodeAnnounce,
@@ -125,6 +126,19 @@ export class Roster {
 
   isLive(agentId: string): boolean {
     return this.agents.has(agentId);
+  }
+
+  lostSince(agentId: string): number | undefined {
+    return this.lost.get(agentId);
+  }
+
+  /** The live agents that may take a case needing `capability`, with what the planner weighs. */
+  eligible(capability: Capability): EligibleAgent[] {
+    return this.live(capability).map(({ announce: a }) => ({
+      agentId: a.agentId,
+      threads: a.threads,
+      weight: a.weight,
+    }));
   }
 
   live(capability?: Capability): RosterAgent[] {

@@ -1,8 +1,8 @@
 /**
  * The bus side of one run on the coordinator, composed of its parts: the lease and clock
- * service, the ready barrier, the result collector, the dead-letter handler and the journal. It
- * dispatches a case's unsettled shards into the work queue and waits until each has a result, is
- * lost, or times out.
+ * service, the ready barrier, the result collector, the dead-letter handler, the journal and the
+ * placement. It places a case's unsettled shards on their agents' work consumers and waits until
+ * each has a result, is lost, or times out, moving those whose agent is lost.
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
@@ -19,6 +19,7 @@ import {
 import { DeadLetters } from './deadLetters.js';
 import { RunJournal } from './journal.js';
 import { LeaseAndClock } from './leaseAndClock.js';
+import { ShardPlacer, type AgentView, type MessageOf } from './placement.js';
 import { ReadyBarrier } from './readyBarrier.js';
 import { ResultCollector, type FenceCounts } from './resultCollector.js';
 import { RunBook } from './runBook.js';
@@ -38,8 +39,8 @@ export interface SessionDeps {
   /** 0 for a new run, +1 for each resume. */
   generation: number;
   cluster: ClusterSettings;
-  /** Whether an agent is heartbeating (the roster's view). */
-  isLive: (agentId: string) => boolean;
+  /** Which agents are heartbeating, and which may take a case (the roster's view). */
+  agents: AgentView;
   /** Time this coordinator has spent cut off from NATS; a case's deadline moves by it. */
   offlineMs: () => number;
   /** Read results stored after this stream sequence only (a resume has read the earlier ones). */
@@ -54,13 +55,15 @@ export class RunSession {
   private readonly barrier: ReadyBarrier;
   private readonly collector: ResultCollector;
   private readonly deadLetters: DeadLetters;
+  private readonly placer: ShardPlacer;
   readonly journal: RunJournal;
   private readonly subscriptions: Subscription[] = [];
   private stopResults?: () => void;
 
   constructor(private readonly deps: SessionDeps) {
     const { cluster } = deps;
-    this.book = new RunBook(deps.runId, deps.generation, deps.isLive);
+    this.book = new RunBook(deps.runId, deps.generation, (agentId) => deps.agents.isLive(agentId));
+    this.placer = new ShardPlacer(deps);
     this.journal = new RunJournal(deps.js, deps.runId, deps.generation, deps.log);
     this.lease = new LeaseAndClock(deps.nc, this.book, deps.rejected, cluster.leasePeriodMs);
     this.barrier = new ReadyBarrier(this.book, deps.rejected);
@@ -130,36 +133,33 @@ export class RunSession {
   }
 
   /**
-   * Publishes a case's unsettled shards and waits until each has a result, is lost, or the case
-   * times out. Message ids carry the generation: a resume's republished shard is not a duplicate.
+   * Places a case's unsettled shards and waits until each has a result, is lost, or the case
+   * times out; every tick places shards that found no agent yet and moves those whose agent is lost.
    */
   async runCase(run: CaseRun, target: string, onTick?: () => void): Promise<void> {
-    const { cluster, runId, js, generation } = this.deps;
+    const { cluster, runId, generation } = this.deps;
     const { book } = this;
-    const capability = run.planned.definition.needs;
     const deadlineAt = Date.now() + run.planned.settings.timeoutMs;
     const toRun = run.shards.filter((s) => !isSettled(s));
     book.active = { run, dispatched: toRun.length, held: [], deadlineAt };
-    for (const shard of toRun) {
-      const message = shardMessage(runId, target, cluster, run, shard, generation);
-      const msgID =
-        generation === 0
-          ? `${runId}.${shard.planned.shardId}`
-          : `${runId}.${shard.planned.shardId}.g${generation}`;
-      await js.publish(SUBJECTS.shard(capability, runId, shard.planned.shardId), encode(message), { msgID });
-    }
+    const messageOf: MessageOf = (shard, attemptBase) =>
+      shardMessage(runId, target, cluster, run, shard, generation, attemptBase);
+    for (const shard of toRun) await this.placer.place(run, shard, messageOf);
     const offlineBefore = this.deps.offlineMs();
     const giveUpAt = () => deadlineAt + RESULT_GRACE_MS + (this.deps.offlineMs() - offlineBefore);
     while (!run.shards.every(isSettled) && Date.now() < giveUpAt() && !book.aborting) {
       await book.nap(CASE_TICK_MS);
+      // NATS away: the next tick tries again.
+      await this.placer.tend(run, messageOf).catch(() => undefined);
       onTick?.();
     }
     clearTimeout(book.active.readyTimer);
     if (!book.aborting) this.settleUnfinished(run, 'the case timed out');
     run.finishedAt = Date.now();
-    // Shards nobody took (no eligible agent) must not linger in the work queue.
+    // Shards nobody took (their agent gone) must not linger in the work queue. Cases run one at
+    // a time, so the run's subjects hold only this case's shards.
     await this.deps.jsm.streams
-      .purge(STREAMS.work, { filter: SUBJECTS.shard(capability, runId, '*') })
+      .purge(STREAMS.work, { filter: SUBJECTS.shardsOf(runId) })
       .catch(() => undefined);
   }
 

@@ -21,6 +21,11 @@ export interface ShardRecord {
    * agent is live, a redelivery of the shard elsewhere is handed back rather than run twice.
    */
   grant?: { attempt: number; agentId: string; session: string };
+  /**
+   * Where the shard's message waits: the agent's consumer, its stream sequence, and the attempt
+   * numbers earlier agents used. `acked`: it left the queue after its agent stored a result.
+   */
+  placement?: { agentId: string; seq: number; attemptBase: number; acked?: boolean };
   accepted?: ShardResult;
   lostReason?: string;
   lastProgress?: Progress;

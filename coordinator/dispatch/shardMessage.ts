@@ -11,6 +11,7 @@ export function shardMessage(
   run: CaseRun,
   shard: ShardRecord,
   generation: number,
+  attemptBase = 0,
 ): ShardAssign {
   const { planned } = run;
   return {
@@ -22,6 +23,7 @@ export function shardMessage(
     leaseTimeoutMs: cluster.leaseTimeoutMs,
     progressIntervalMs: cluster.progressIntervalMs,
     generation,
+    ...(attemptBase > 0 ? { attemptBase } : {}),
     timings: {
       pauseGraceMs: cluster.pauseGraceMs,
       afterGrace: cluster.afterGrace,

@@ -1,7 +1,8 @@
 /**
- * The planner: a pure function from the selected test cases and the roster to shards. Splittable
- * cases get one shard per eligible agent (never more shards than connections or requests), with
- * load shared in proportion to each agent's threads; the rest get a single shard.
+ * The planner: a pure function from the selected test cases and the roster to shards, each placed
+ * on one agent. Splittable cases get one shard per eligible agent (never more shards than
+ * connections or requests), with load shared in proportion to each agent's capacity (threads x
+ * weight); the rest get a single shard, on the most capable agent.
  */
 import { caseId, type TestCaseDefinition } from '../../shared/model/catalogue.js';
 import { splitWeightedNonEmpty } from '../../shared/metrics/split.js';
@@ -12,6 +13,8 @@ export interface PlannedShard {
   index: number;
   count: number;
   load: LoadSpec;
+  /** The agent the shard is published to; absent when no agent was eligible at planning. */
+  agentId?: string;
 }
 
 export interface PlannedCase {
@@ -24,6 +27,13 @@ export interface PlannedCase {
 export interface EligibleAgent {
   agentId: string;
   threads: number;
+  /** `agent start --weight`: load per thread relative to other agents (default 1). */
+  weight?: number;
+}
+
+/** How much of a case an agent is given, relative to the others. */
+export function capacityOf(agent: EligibleAgent): number {
+  return agent.threads * (agent.weight ?? 1);
 }
 
 export function shardIdOf(definition: TestCaseDefinition, index: number): string {
@@ -57,11 +67,10 @@ export function planCase(
     );
   }
   // Largest agents first, so a remainder lands on the most capable ones.
-  const weights = [...agents]
-    .sort((a, b) => b.threads - a.threads || a.agentId.localeCompare(b.agentId))
-    .slice(0, parts)
-    .map((a) => a.threads);
-  const loads = parts === 1 ? [load] : splitLoad(load, weights);
+  const chosen = [...agents]
+    .sort((a, b) => capacityOf(b) - capacityOf(a) || a.agentId.localeCompare(b.agentId))
+    .slice(0, parts);
+  const loads = parts === 1 ? [load] : splitLoad(load, chosen.map(capacityOf));
   return {
     id: caseId(definition),
     definition,
@@ -71,6 +80,7 @@ export function planCase(
       index,
       count: loads.length,
       load: l,
+      agentId: chosen[index]?.agentId,
     })),
   };
 }

@@ -7,6 +7,7 @@ export function agentFacts(a: Announce) {
     host: a.host,
     cores: a.cores,
     threads: a.threads,
+    weight: a.weight ?? 1,
     memoryBytes: a.memoryBytes,
     cpuModel: a.cpuModel,
     platform: a.platform,

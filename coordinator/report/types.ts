@@ -76,7 +76,10 @@ export interface ShardReport {
   index: number;
   load: LoadSpec;
   state: ShardState;
+  /** The agent that ran it (the accepted attempt's, else the newest attempt's). */
   agentId?: string;
+  /** The agent the plan placed it on; another ran it only if this one was lost. */
+  plannedAgentId?: string;
   attempts: AttemptRecord[];
   status?: string;
   note?: string;
@@ -162,6 +165,8 @@ export interface AgentReport {
   host: string;
   cores: number;
   threads: number;
+  /** `agent start --weight` (1 when not set): the planner weighs threads x weight. */
+  weight: number;
   memoryBytes: number;
   cpuModel: string;
   platform: string;

@@ -48,6 +48,7 @@ function shardReport(run: CaseRun['shards'][number]): ShardReport {
     load: run.planned.load,
     state: run.state,
     agentId: r?.agentId ?? run.attempts.at(-1)?.agentId,
+    plannedAgentId: run.planned.agentId,
     attempts: run.attempts,
     status: r?.status,
     note: r?.note ?? run.lostReason,

@@ -5,7 +5,6 @@
  * are written with everything measured so far. The plan and every decision go into the runs
  * stream, so `coordinator resume` can finish a run whose coordinator died.
  */
-import type { Capability } from '../../shared/model/catalogue.js';
 import { STREAMS } from '../../shared/protocol/index.js';
 import { prepareCases } from '../probe/applicability.js';
 import { planCase } from '../plan/planner.js';
@@ -73,10 +72,8 @@ async function runOnBus(
   const { cases, notApplicable } = prepared;
 
   const runId = newRunId();
-  const eligible = (capability: Capability) =>
-    roster.live(capability).map((a) => ({ agentId: a.announce.agentId, threads: a.announce.threads }));
   const runs = cases.map((c) => {
-    const run = newCaseRun(planCase(c.definition, c.settings, eligible(c.definition.needs)));
+    const run = newCaseRun(planCase(c.definition, c.settings, roster.eligible(c.definition.needs)));
     run.skipReason = notApplicable.get(run.planned.id)?.reason;
     return run;
   });
@@ -85,7 +82,7 @@ async function runOnBus(
     runId,
     generation: 0,
     cluster: config.cluster,
-    isLive: (agentId) => roster.isLive(agentId),
+    agents: roster,
     offlineMs: () => bus.offline.offlineMs(),
     log,
   });

@@ -37,6 +37,7 @@ export function planMessage(
         index: s.index,
         count: s.count,
         load: s.load,
+        agentId: s.agentId,
       })),
       settings: r.planned.settings,
     })),

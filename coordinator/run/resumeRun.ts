@@ -128,7 +128,7 @@ async function openSession(
     runId,
     generation: rebuilt.generation,
     cluster,
-    isLive: (agentId) => bus.roster.isLive(agentId),
+    agents: bus.roster,
     offlineMs: () => bus.offline.offlineMs(),
     resultsAfterSeq: stored.lastSeq,
     log,

@@ -11,7 +11,9 @@ import { credentialsFromEnv, resolveTls, tlsOptions, type Credentials, type TlsF
 
 export { credentialsFromEnv } from './security.js';
 export {
+  awaitAgentConsumer,
   awaitTopology,
+  ensureAgentConsumer,
   ensureTopology,
   jetstreamManager,
   openAgentsBucket,
@@ -117,7 +119,7 @@ export async function connectBus(options: ConnectOptions): Promise<NatsConnectio
   return nc;
 }
 
-/** Connects once to create the streams, consumers and roster bucket, then disconnects. */
+/** Connects once to create the streams and roster bucket, then disconnects. */
 export async function layOutTopology(url: string, credentials: Credentials): Promise<void> {
   const nc = await connectBus({ url, name: 'stampede-topology', credentials, tls: {} });
   try {

@@ -4,7 +4,7 @@
  * per-user subject templates, so every agent gets its own static list. The coordinator takes an
  * agent's identity from the subject, which this list makes unforgeable.
  */
-import { AGENTS_BUCKET, STREAMS, SUBJECTS } from '../protocol/index.js';
+import { AGENTS_BUCKET, STREAMS, SUBJECTS, consumerName } from '../protocol/index.js';
 
 export interface Permissions {
   publish: string[];
@@ -17,15 +17,19 @@ export const agentInboxPrefix = (agentId: string) => `_INBOX.${agentId}`;
 const KV_STREAM = `KV_${AGENTS_BUCKET}`;
 
 export function agentPermissions(agentId: string): Permissions {
+  const work = consumerName(agentId);
   return {
     publish: [
       // Read-only look-ups of the topology the coordinator lays out.
       '$JS.API.INFO',
       ...[STREAMS.work, STREAMS.runs, KV_STREAM].map((s) => `$JS.API.STREAM.INFO.${s}`),
-      `$JS.API.CONSUMER.INFO.${STREAMS.work}.*`,
-      // Pull shards and settle their deliveries.
-      `$JS.API.CONSUMER.MSG.NEXT.${STREAMS.work}.*`,
-      `$JS.ACK.${STREAMS.work}.>`,
+      `$JS.API.CONSUMER.INFO.${STREAMS.work}.${work}`,
+      // Create its own work consumer: the filter is in the subject (the server checks the two
+      // agree), so an agent cannot make itself a consumer of another agent's shards.
+      `$JS.API.CONSUMER.CREATE.${STREAMS.work}.${work}.${SUBJECTS.workOf(agentId)}`,
+      // Pull the shards placed on it, and settle their deliveries.
+      `$JS.API.CONSUMER.MSG.NEXT.${STREAMS.work}.${work}`,
+      `$JS.ACK.${STREAMS.work}.${work}.>`,
       // Speak only under its own id: announce and heartbeat, results, progress.
       `$KV.${AGENTS_BUCKET}.${agentId}`,
       SUBJECTS.result('*', '*', agentId),

@@ -1,6 +1,6 @@
 /**
  * The JetStream topology both sides need: the work and runs streams, one work consumer per
- * capability and the agents bucket. The coordinator lays it out (and scales it to --replicas);
+ * agent and the agents bucket. The coordinator lays it out (and scales it to --replicas);
  * an agent lays it out when its user may, and otherwise waits for the coordinator. Only the
  * coordinator updates consumer settings (ack wait, max deliver): only it holds the run's config.
  */
@@ -11,12 +11,13 @@ import {
   DeliverPolicy,
   RetentionPolicy,
   StorageType,
+  jetstream,
   jetstreamManager,
+  type Consumer,
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
-import { CAPABILITIES } from '../model/catalogue.js';
 import { ClusterError } from '../errors.js';
 import { AGENTS_BUCKET, STREAMS, SUBJECTS, consumerName } from '../protocol/index.js';
 
@@ -71,10 +72,7 @@ async function streamSettled(jsm: JetStreamManager, name: string, replicas: numb
   }
 }
 
-/**
- * Creates the streams and the per-capability work consumers when missing. With `settings`, the
- * consumers are also updated to them (the coordinator's call).
- */
+/** Creates the streams when missing; with `replicas` they are scaled to it (the coordinator's call). */
 export async function ensureTopology(jsm: JetStreamManager, settings?: TopologySettings): Promise<void> {
   const replicas = settings?.replicas;
   await ensureStream(
@@ -104,33 +102,58 @@ export async function ensureTopology(jsm: JetStreamManager, settings?: TopologyS
     },
     replicas,
   );
-  for (const capability of CAPABILITIES) {
-    const name = consumerName(capability);
-    const wanted = {
+}
+
+/** An agent's consumer outlives its restarts; the server removes it a day after the agent stopped pulling. */
+const AGENT_CONSUMER_INACTIVE_MS = 24 * 3600_000;
+
+/**
+ * Creates an agent's work consumer when missing. With `settings`, it is also updated to them:
+ * the coordinator's call before it places a shard there, since only it holds the run's config.
+ */
+export async function ensureAgentConsumer(
+  jsm: JetStreamManager,
+  agentId: string,
+  settings?: Omit<TopologySettings, 'replicas'>,
+): Promise<void> {
+  const name = consumerName(agentId);
+  const exists = await jsm.consumers.info(STREAMS.work, name).then(
+    () => true,
+    () => false,
+  );
+  const timing = { ack_wait: nanos(settings?.ackWaitMs ?? 30_000), max_deliver: settings?.maxDeliver ?? 3 };
+  if (!exists)
+    await jsm.consumers.add(STREAMS.work, {
       durable_name: name,
-      filter_subject: SUBJECTS.workFor(capability),
+      filter_subject: SUBJECTS.workOf(agentId),
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
-      ack_wait: nanos(settings?.ackWaitMs ?? 30_000),
-      max_deliver: settings?.maxDeliver ?? 3,
       max_ack_pending: 1000,
-    };
-    let exists = true;
-    try {
-      await jsm.consumers.info(STREAMS.work, name);
-    } catch {
-      exists = false;
-    }
-    if (!exists) await jsm.consumers.add(STREAMS.work, wanted);
-    else if (settings)
-      await jsm.consumers.update(STREAMS.work, name, {
-        ack_wait: wanted.ack_wait,
-        max_deliver: wanted.max_deliver,
-      });
-  }
+      inactive_threshold: nanos(AGENT_CONSUMER_INACTIVE_MS),
+      ...timing,
+    });
+  else if (settings) await jsm.consumers.update(STREAMS.work, name, timing);
 }
 
 const TOPOLOGY_RETRY_MS = 2000;
+
+/** Runs `step` until it succeeds, saying once (with `why`) that the agent waits for the coordinator. */
+async function untilDone<T>(
+  step: () => Promise<T>,
+  why: (error: Error) => string,
+  log: (line: string) => void,
+  closing: () => boolean,
+): Promise<T> {
+  for (let said = false; ; said = true) {
+    try {
+      return await step();
+    } catch (error) {
+      if (closing()) throw error;
+      if (!said) log(why(error as Error));
+      await sleep(TOPOLOGY_RETRY_MS);
+    }
+  }
+}
 
 /**
  * The agent's call: lays out the topology when its user may, and otherwise (a per-agent user
@@ -142,19 +165,39 @@ export async function awaitTopology(
   closing: () => boolean = () => false,
 ): Promise<KV> {
   const jsm = await jetstreamManager(nc, { timeout: 3000 });
-  for (let said = false; ; said = true) {
-    try {
+  return untilDone(
+    async () => {
       await ensureTopology(jsm);
-      return await openAgentsBucket(nc);
-    } catch (error) {
-      if (closing()) throw error;
-      if (!said)
-        log(
-          `waiting for the coordinator to create the streams (${(error as Error).message}); this agent's NATS user may not create them`,
-        );
-      await sleep(TOPOLOGY_RETRY_MS);
-    }
-  }
+      return openAgentsBucket(nc);
+    },
+    (error) =>
+      `waiting for the coordinator to create the streams (${error.message}); this agent's NATS user may not create them`,
+    log,
+    closing,
+  );
+}
+
+/**
+ * The agent's call: its own work consumer, created when its user may; otherwise it waits until
+ * the coordinator creates it (it does before placing a shard here), saying so once.
+ */
+export async function awaitAgentConsumer(
+  nc: NatsConnection,
+  agentId: string,
+  log: (line: string) => void,
+  closing: () => boolean,
+): Promise<Consumer> {
+  const jsm = await jetstreamManager(nc, { timeout: 3000 });
+  return untilDone(
+    async () => {
+      await ensureAgentConsumer(jsm, agentId);
+      return jetstream(nc).consumers.get(STREAMS.work, consumerName(agentId));
+    },
+    (error) =>
+      `waiting for the coordinator to create work consumer ${consumerName(agentId)} (${error.message})`,
+    log,
+    closing,
+  );
 }
 
 const KV_STREAM = `KV_${AGENTS_BUCKET}`;

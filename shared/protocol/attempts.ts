@@ -13,6 +13,18 @@ export function attemptNumber(generation: number, deliveryCount: number): number
   return generation * ATTEMPTS_PER_GENERATION + Math.min(deliveryCount, ATTEMPTS_PER_GENERATION - 1);
 }
 
+/**
+ * The attempt a delivery of a shard message is. A shard moved off a lost agent is a new message
+ * on another agent's consumer, its deliveries counted from 1 again: the message carries how many
+ * attempt numbers the agents before used (`attemptBase`), and its own are numbered past them.
+ */
+export function attemptOfDelivery(
+  shard: { generation?: number; attemptBase?: number },
+  deliveryCount: number,
+): number {
+  return attemptNumber(shard.generation ?? 0, (shard.attemptBase ?? 0) + deliveryCount);
+}
+
 export function generationOf(attempt: number): number {
   return Math.floor(attempt / ATTEMPTS_PER_GENERATION);
 }

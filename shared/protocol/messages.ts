@@ -12,7 +12,7 @@ import { OUTCOME_CLASSES } from '../metrics/outcomes.js';
 import { PROTOCOL_VERSION } from './version.js';
 import { caseSettingsSchema, loadSpecSchema, paramsSchema } from '../model/testCase.js';
 import { clusterSettingsSchema } from '../config/cluster.js';
-import { MAX_ATTEMPT, MAX_GENERATION } from './attempts.js';
+import { ATTEMPTS_PER_GENERATION, MAX_ATTEMPT, MAX_GENERATION } from './attempts.js';
 
 export { PROTOCOL_VERSION };
 
@@ -26,6 +26,8 @@ const numberMap = z
   .refine((m) => Object.keys(m).length <= 128, 'at most 128 entries');
 /** Named latency histograms of a shard (`step.login`, `ws.rtt`), encoded like the main one. */
 export const MAX_NAMED_HISTOGRAMS = 24;
+/** The largest `agent start --weight`: one machine may count as a hundred of another. */
+export const MAX_WEIGHT = 100;
 const namedHistograms = z
   .record(z.string().regex(/^[a-zA-Z0-9_.-]{1,60}$/), z.string().max(MAX_ENCODED_HISTOGRAM_CHARS))
   .refine((m) => Object.keys(m).length <= MAX_NAMED_HISTOGRAMS, `at most ${MAX_NAMED_HISTOGRAMS} entries`);
@@ -65,6 +67,8 @@ export const announceSchema = z
     pid: count,
     cores: z.number().int().min(1).max(4096),
     threads: z.number().int().min(1).max(4096),
+    /** Load per thread relative to other agents (`agent start --weight`); absent: 1. */
+    weight: z.number().positive().max(MAX_WEIGHT).optional(),
     memoryBytes: count,
     cpuModel: shortText,
     platform: shortText,
@@ -108,6 +112,13 @@ export const shardAssignSchema = z
     progressIntervalMs: z.number().int().min(100).max(60_000),
     /** The run's generation (0, +1 per resume); attempts are numbered from it. Absent: 0. */
     generation: generation.optional(),
+    /** Attempt numbers used by the agents this shard moved from (see attemptOfDelivery). Absent: 0. */
+    attemptBase: z
+      .number()
+      .int()
+      .min(0)
+      .max(ATTEMPTS_PER_GENERATION - 2)
+      .optional(),
     /** How the attempt rides out a lapsed lease; absent: the agent's own cluster settings. */
     timings: clusterSettingsSchema
       .innerType()
@@ -320,6 +331,8 @@ const planShard = z
     index: z.number().int().min(0),
     count: z.number().int().min(1),
     load: loadSpecSchema,
+    /** The agent the plan placed it on. */
+    agentId: token.optional(),
   })
   .strict();
 export const planSchema = z

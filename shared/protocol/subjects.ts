@@ -10,10 +10,15 @@ export const AGENTS_BUCKET = 'stampede_agents';
 
 export const SUBJECTS = {
   workAll: 'stampede.work.>',
-  /** One durable consumer per capability; the capability token keeps their filters disjoint. */
-  workFor: (capability: string) => `stampede.work.${capability}.>`,
-  shard: (capability: string, runId: string, shardId: string) =>
-    `stampede.work.${capability}.${runId}.${shardId}`,
+  /**
+   * One durable consumer per agent: a shard is published to the agent the plan placed it on, and
+   * the agent-id token keeps the consumers' filters disjoint (a work-queue stream refuses overlap).
+   */
+  workOf: (agentId: string) => `stampede.work.agent.${agentId}.>`,
+  shard: (agentId: string, runId: string, shardId: string) =>
+    `stampede.work.agent.${agentId}.${runId}.${shardId}`,
+  /** Every shard of a run, on whichever agent. */
+  shardsOf: (runId: string) => `stampede.work.agent.*.${runId}.*`,
   runsAll: 'stampede.run.>',
   plan: (runId: string) => `stampede.run.${runId}.plan`,
   plansAll: 'stampede.run.*.plan',
@@ -38,4 +43,4 @@ export const SUBJECTS = {
   maxDeliveries: (stream: string) => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.*`,
 } as const;
 
-export const consumerName = (capability: string) => `work-${capability}`;
+export const consumerName = (agentId: string) => `work-agent-${agentId}`;

@@ -89,7 +89,7 @@ test('anonymous clients are refused, and the agent user can neither create work 
   });
   try {
     await assert.rejects(
-      jetstream(nc).publish(SUBJECTS.shard('http', 'forged', 'x'), new Uint8Array([1]), { timeout: 2000 }),
+      jetstream(nc).publish(SUBJECTS.shard('locked', 'forged', 'x'), new Uint8Array([1]), { timeout: 2000 }),
     );
     const denied = new Promise<string>((resolve) => {
       void (async () => {

@@ -99,7 +99,7 @@ test('agents survive garbage on the bus and still run the next job', async () =>
     new Uint8Array(200_000),
   ];
   for (const [i, data] of garbage.entries()) {
-    await js.publish(SUBJECTS.shard('http', 'garbage', `g${i}`), data);
+    for (const name of ['t1', 't2', 't3']) await js.publish(SUBJECTS.shard(name, 'garbage', `g${i}`), data);
     nc.publish(SUBJECTS.lease('garbage'), data);
   }
   await nc.flush();

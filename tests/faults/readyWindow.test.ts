@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
-import { ensureTopology } from '../../shared/bus/connection.js';
+import { ensureAgentConsumer, ensureTopology } from '../../shared/bus/connection.js';
 import { CATALOGUE_HASH } from '../../shared/model/catalogue.js';
 import {
   PROTOCOL_VERSION,
@@ -28,6 +28,7 @@ import {
 import { startAgent, type RunningProcess } from '../helpers/processes.js';
 
 const RUN = 'rghost-ready';
+const AGENT = 'waiting';
 const TIMINGS = { readyTimeoutMs: 500, pauseGraceMs: 1500, inProgressMs: 1000, afterGrace: 'rerun' } as const;
 const LEASE_TIMEOUT_MS = 1000;
 
@@ -38,8 +39,10 @@ let agent: RunningProcess;
 before(async () => {
   nats = await startNatsServer();
   nc = await connect({ servers: nats.url });
-  await ensureTopology(await jetstreamManager(nc), { ackWaitMs: 10_000, maxDeliver: 5 });
-  agent = await startAgent(nats.url, 'waiting');
+  const jsm = await jetstreamManager(nc);
+  await ensureTopology(jsm);
+  await ensureAgentConsumer(jsm, AGENT, { ackWaitMs: 10_000, maxDeliver: 5 });
+  agent = await startAgent(nats.url, AGENT);
 });
 
 after(async () => {
@@ -102,7 +105,7 @@ test('ready requests are short and retried while the lease is fresh; a lapsed le
       }),
     );
   const leasing = setInterval(lease, 250);
-  await jetstream(nc).publish(SUBJECTS.shard('http', RUN, 'ghost-0'), encode(shard()));
+  await jetstream(nc).publish(SUBJECTS.shard(AGENT, RUN, 'ghost-0'), encode(shard()));
   await sleep(4000);
   clearInterval(leasing);
   const lastLeaseAt = Date.now();
@@ -121,7 +124,7 @@ test('ready requests are short and retried while the lease is fresh; a lapsed le
   let delivered = 1;
   while (delivered < 2 && Date.now() < deadline) {
     await sleep(200);
-    delivered = (await jsm.consumers.info(STREAMS.work, consumerName('http'))).delivered.consumer_seq;
+    delivered = (await jsm.consumers.info(STREAMS.work, consumerName(AGENT))).delivered.consumer_seq;
   }
   const handedBackAfter = Date.now() - lastLeaseAt;
   t.diagnostic(

@@ -3,7 +3,7 @@
  * report's totals with what the target itself saw.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 export interface CountingTarget {
   url: string;
@@ -14,15 +14,20 @@ export interface CountingTarget {
   lastAt(): number;
   /** Requests at or after `fromMs` that came from one of the client `ports` (attributes them to a process). */
   countFromPortsSince(ports: ReadonlySet<number>, fromMs: number): number;
+  /** Distinct connections that carried agent `id`'s user-agent (`stampede/<version> agent=<id>`). */
+  connectionsOf(id: string): number;
   close(): Promise<void>;
 }
 
 export async function startCountingTarget(options: { delayMs?: number } = {}): Promise<CountingTarget> {
   const arrivals: number[] = [];
   const clientPorts: number[] = [];
+  const socketsByAgent = new Map<string, Set<Socket>>();
   const server = http.createServer((req, res) => {
     arrivals.push(Date.now());
     clientPorts.push(req.socket.remotePort ?? 0);
+    const agent = /agent=([A-Za-z0-9_-]+)/.exec(req.headers['user-agent'] ?? '')?.[1];
+    if (agent) socketsByAgent.set(agent, (socketsByAgent.get(agent) ?? new Set()).add(req.socket));
     req.resume();
     const answer = () => res.end('ok');
     if (options.delayMs) setTimeout(answer, options.delayMs);
@@ -38,6 +43,7 @@ export async function startCountingTarget(options: { delayMs?: number } = {}): P
     lastAt: () => arrivals.at(-1) ?? 0,
     countFromPortsSince: (ports, fromMs) =>
       arrivals.filter((t, i) => t >= fromMs && ports.has(clientPorts[i])).length,
+    connectionsOf: (id) => socketsByAgent.get(id)?.size ?? 0,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { startNatsServer, type RunningNatsServer } from '../../coordinator/cluster/natsServer.js';
-import { STREAMS, SUBJECTS, type Message } from '../../shared/protocol/index.js';
+import { STREAMS, SUBJECTS, consumerName, type Message } from '../../shared/protocol/index.js';
 import { runIdFromLease } from '../helpers/busProbe.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import { garbageFor } from '../helpers/garbage.js';
@@ -99,14 +99,17 @@ test('garbage on every subject is rejected and counted; coordinator and agent ke
     ['not-utf8', 'not-json', 'deep', 'empty'].includes(g.name),
   );
   for (const g of advisories)
-    nc.publish(`$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${STREAMS.work}.work-http`, g.data);
+    nc.publish(
+      `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${STREAMS.work}.${consumerName('sturdy')}`,
+      g.data,
+    );
   toCoordinator += advisories.length;
 
   let toAgent = 0;
   toAgent += await flood('run.lease', SUBJECTS.lease(runId));
   toAgent += await flood('run.abort', SUBJECTS.abort(runId));
   // Into the work queue under another run id (the coordinator purges its own run's leftovers).
-  toAgent += await flood('shard.assign', (i) => SUBJECTS.shard('http', 'junkrun', `junk-${i}`), true);
+  toAgent += await flood('shard.assign', (i) => SUBJECTS.shard('sturdy', 'junkrun', `junk-${i}`), true);
 
   assert.equal(await coordinator.exited, 0, coordinator.output());
   const report = readJsonReport(dir);

@@ -19,7 +19,7 @@ import { agentInboxPrefix } from '../../shared/bus/permissions.js';
 import { credentialsFromEnv } from '../../shared/bus/security.js';
 import { PACKAGE_ROOT } from '../../shared/config/paths.js';
 import { ADHOC_LOAD_CASE } from '../../shared/model/catalogue.js';
-import { PROTOCOL_VERSION, STREAMS, SUBJECTS, encode } from '../../shared/protocol/index.js';
+import { PROTOCOL_VERSION, STREAMS, SUBJECTS, consumerName, encode } from '../../shared/protocol/index.js';
 import { runIdFromLease, waitUntil, watchRefusals } from '../helpers/busProbe.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import {
@@ -118,9 +118,12 @@ test('agent A cannot publish as agent B: the server refuses it and the coordinat
     SUBJECTS.result(runId, shardId, 'agent-b'),
     SUBJECTS.progress(runId, shardId, 'agent-b'),
     `$KV.stampede_agents.agent-b`,
-    SUBJECTS.shard('http', runId, 'forged'),
+    SUBJECTS.shard('agent-b', runId, 'forged'),
     SUBJECTS.lease(runId),
     SUBJECTS.abort(runId),
+    // Taking B's shards: pulling from B's consumer, or making one of its own on B's subjects.
+    `$JS.API.CONSUMER.MSG.NEXT.${STREAMS.work}.${consumerName('agent-b')}`,
+    `$JS.API.CONSUMER.CREATE.${STREAMS.work}.${consumerName('agent-a')}.${SUBJECTS.workOf('agent-b')}`,
   ];
   rogue.publish(asB[0], encode(forged));
   rogue.publish(
@@ -134,6 +137,7 @@ test('agent A cannot publish as agent B: the server refuses it and the coordinat
     encode({ kind: 'run.lease', protocol: PROTOCOL_VERSION, runId, seq: 1, at: Date.now() }),
   );
   rogue.publish(asB[5], encode({ kind: 'run.abort', protocol: PROTOCOL_VERSION, runId, reason: 'forged' }));
+  for (const subject of asB.slice(6)) rogue.publish(subject, new Uint8Array([1]));
   // Allowed by the server (A's own subject), refused by the coordinator: the payload names B.
   await js.publish(SUBJECTS.result(runId, shardId, 'agent-a'), encode(forged));
   await waitUntil(

@@ -90,6 +90,26 @@ test('shares follow agent threads: the largest agent gets the largest share and 
     planned.shards.map((s) => s.load.rate),
     [20, 10, 5],
   );
+  // Each share is placed on the agent it was sized for.
+  assert.deepEqual(
+    planned.shards.map((s) => s.agentId),
+    ['big', 'mid', 'small'],
+  );
+});
+
+test('an agent weight scales its capacity: threads x weight decide the shares and the order', () => {
+  const roster = [
+    { agentId: 'fast', threads: 1, weight: 3 },
+    { agentId: 'slow', threads: 2, weight: 0.5 },
+  ];
+  const planned = planCase(loadCase, settings({ connections: 8, requests: 0, rate: 0 }), roster);
+  assert.deepEqual(
+    planned.shards.map((s) => [s.agentId, s.load.connections]),
+    [
+      ['fast', 6],
+      ['slow', 2],
+    ],
+  );
 });
 
 test('never more shards than connections or requests; requests 0 (time-bound) does not limit', () => {
@@ -135,20 +155,20 @@ test('cases that must not be split are one shard with the whole load, whatever t
   }
 });
 
-test('thermal cases are single shards published on the thermal work subject only', () => {
+test('thermal cases are single shards, published on the work subject of the one agent they are placed on', () => {
   const thermal = CATALOGUE.filter((c) => c.suite === 'thermal');
   assert.equal(thermal.length, 3);
-  const thermalPrefix = SUBJECTS.workFor('thermal').slice(0, -1);
-  const httpPrefix = SUBJECTS.workFor('http').slice(0, -1);
   for (const definition of thermal) {
     assert.equal(definition.needs, 'thermal', caseId(definition));
-    const planned = planCase(definition, settingsOf(config, definition), agents(2));
+    const planned = planCase(definition, settingsOf(config, definition), agents(2, 1));
     assert.equal(planned.shards.length, 1);
-    const subject = SUBJECTS.shard(definition.needs, 'run-1', planned.shards[0].shardId);
-    assert.ok(subject.startsWith(thermalPrefix), subject);
-    assert.ok(!subject.startsWith(httpPrefix), subject);
+    const { agentId, shardId } = planned.shards[0];
+    assert.equal(agentId, 'agent-0');
+    const subject = SUBJECTS.shard(agentId!, 'run-1', shardId);
+    assert.ok(subject.startsWith(SUBJECTS.workOf('agent-0').slice(0, -1)), subject);
+    assert.ok(!subject.startsWith(SUBJECTS.workOf('agent-1').slice(0, -1)), subject);
   }
-  // And no other case lands on the thermal consumer.
+  // Only thermal cases need the thermal capability the roster filters agents by.
   for (const definition of CATALOGUE.filter((c) => c.suite !== 'thermal'))
     assert.equal(definition.needs, 'http', caseId(definition));
 });
