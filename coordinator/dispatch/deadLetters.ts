@@ -1,6 +1,7 @@
 /**
  * Shards whose deliveries ran out. JetStream publishes a MAX_DELIVERIES advisory and keeps the
- * message in the work queue forever; the shard is marked lost here and its message deleted. A
+ * message in the work queue forever; the shard is marked lost here and its message deleted. (A
+ * shard moved between agents is a new message each time: placement counts those deliveries.) A
  * shard whose granted attempt still runs on a live agent is not lost (its attempt outlived the
  * deliveries through outages): that attempt's ack removes the message.
  */
@@ -50,7 +51,11 @@ export class DeadLetters {
     }
   }
 
-  private async ranOut(shard: ShardRecord, seq: number, deliveries: string): Promise<void> {
+  /**
+   * The shard at stream sequence `seq` has no deliveries left: from the advisory, or from the
+   * placement when it moved off as many lost agents as it may be delivered times.
+   */
+  async ranOut(shard: ShardRecord, seq: number, deliveries: string): Promise<void> {
     const remove = () => this.jsm.streams.deleteMessage(STREAMS.work, seq).catch(() => undefined);
     if (isSettled(shard)) {
       await remove();

@@ -5,7 +5,8 @@
  * heartbeat gap shorter than that moves nothing. A move deletes the message from the lost agent's
  * consumer by its stream sequence before publishing it to another eligible agent, so a shard never
  * waits in two queues; an agent that comes back finds its attempt no longer granted and stops it.
- * The moved message numbers its attempts past every one its earlier agents could have used.
+ * The moved message numbers its attempts past every one its earlier agents could have used, and
+ * each agent a shard was placed on counts as one of its `maxDeliver` deliveries.
  */
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import { ensureAgentConsumer } from '../../shared/bus/topology.js';
@@ -36,6 +37,8 @@ export interface PlacerDeps {
   jsm: JetStreamManager;
   cluster: ClusterSettings;
   agents: AgentView;
+  /** Gives up a shard whose deliveries ran out (the dead-letter path), deleting its message. */
+  ranOut: (shard: ShardRecord, seq: number, deliveries: string) => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -77,7 +80,12 @@ export class ShardPlacer {
         msgID,
       },
     );
-    shard.placement = { agentId, seq: ack.seq, attemptBase };
+    shard.placement = {
+      agentId,
+      seq: ack.seq,
+      attemptBase,
+      moves: shard.placement ? shard.placement.moves + 1 : 0,
+    };
     return true;
   }
 
@@ -103,8 +111,15 @@ export class ShardPlacer {
 
   private async move(run: CaseRun, shard: ShardRecord, messageOf: MessageOf): Promise<void> {
     const from = shard.placement!;
-    const attemptBase = from.attemptBase + this.deps.cluster.maxDeliver;
-    if (attemptBase > ATTEMPTS_PER_GENERATION - 2 || !this.choose(run, shard)) return;
+    const { maxDeliver } = this.deps.cluster;
+    const attemptBase = from.attemptBase + maxDeliver;
+    // Every agent it was placed on counts as a delivery, so a shard that kills each agent it
+    // lands on is lost after `maxDeliver` of them, as one that fails on every delivery is.
+    if (from.moves + 1 >= maxDeliver || attemptBase > ATTEMPTS_PER_GENERATION - 2) {
+      await this.deps.ranOut(shard, from.seq, String(from.moves + 1));
+      return;
+    }
+    if (!this.choose(run, shard)) return;
     const deleted = await this.deps.jsm.streams.deleteMessage(STREAMS.work, from.seq).then(
       () => 'deleted',
       (error: { code?: number }) => (error.code === NO_MESSAGE_FOUND ? 'gone' : 'failed'),

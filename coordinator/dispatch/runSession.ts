@@ -63,7 +63,10 @@ export class RunSession {
   constructor(private readonly deps: SessionDeps) {
     const { cluster } = deps;
     this.book = new RunBook(deps.runId, deps.generation, (agentId) => deps.agents.isLive(agentId));
-    this.placer = new ShardPlacer(deps);
+    this.placer = new ShardPlacer({
+      ...deps,
+      ranOut: (shard, seq, deliveries) => this.deadLetters.ranOut(shard, seq, deliveries),
+    });
     this.journal = new RunJournal(deps.js, deps.runId, deps.generation, deps.log);
     this.lease = new LeaseAndClock(deps.nc, this.book, deps.rejected, cluster.leasePeriodMs);
     this.barrier = new ReadyBarrier(this.book, deps.rejected);

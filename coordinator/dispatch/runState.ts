@@ -23,9 +23,10 @@ export interface ShardRecord {
   grant?: { attempt: number; agentId: string; session: string };
   /**
    * Where the shard's message waits: the agent's consumer, its stream sequence, and the attempt
-   * numbers earlier agents used. `acked`: it left the queue after its agent stored a result.
+   * numbers earlier agents used, and how often it moved. `acked`: it left the queue after its
+   * agent stored a result.
    */
-  placement?: { agentId: string; seq: number; attemptBase: number; acked?: boolean };
+  placement?: { agentId: string; seq: number; attemptBase: number; moves: number; acked?: boolean };
   accepted?: ShardResult;
   lostReason?: string;
   lastProgress?: Progress;

@@ -48,7 +48,7 @@ test('SIGSTOP an agent 15 s: missing, shard redelivered, silent within 1 s of wa
   const stoppedAt = Date.now();
   await coordinator.waitFor(/agent zombie missing: no heartbeat/, 10_000);
   const missingAfter = Date.now() - stoppedAt;
-  await healthy.waitFor(/attempt 2: started/, 15_000);
+  await healthy.waitFor(new RegExp(`attempt ${1 + FAULT_CLUSTER.maxDeliver}: started`), 15_000);
   const targetPort = Number(new URL(target.url).port);
   const zombiePorts = clientPortsOf(zombie.child.pid!, targetPort);
   await sleep(15_000 - (Date.now() - stoppedAt));
@@ -73,7 +73,7 @@ test('SIGSTOP an agent 15 s: missing, shard redelivered, silent within 1 s of wa
     shard.attempts.map((a) => [a.attempt, a.agentId, a.status]),
     [
       [1, 'zombie', 'superseded'],
-      [2, 'healthy', 'completed'],
+      [1 + FAULT_CLUSTER.maxDeliver, 'healthy', 'completed'],
     ],
   );
   assert.equal(shard.agentId, 'healthy');
