@@ -1,4 +1,5 @@
 /** One test case in the HTML report: verdict, thresholds against measured values, figures, charts. */
+import { loadSplit } from './loadSplit.js';
 import type { LatencySummary } from '../../shared/metrics/histogram.js';
 import { esc } from './htmlPage.js';
 import type { CaseReport } from './types.js';
@@ -104,6 +105,7 @@ function shardsAndErrors(c: CaseReport): string {
     parts.push(
       `<p><b>errors:</b> ${c.errors.map((e) => `<code>${esc(e.key)}</code> ×${e.count}`).join(', ')}</p>`,
     );
+  if (c.shards.length > 1) parts.push(`<p><b>load split:</b> ${esc(loadSplit(c))}</p>`);
   const notable = c.shards.filter((s) => s.attempts.length > 1 || s.state !== 'done');
   if (notable.length > 0)
     parts.push(

@@ -4,7 +4,8 @@
 import { isNamedCounter, namedMetricLines } from '../../shared/custom/namedMetrics.js';
 import { transportLine } from '../../shared/custom/transport.js';
 import { generatorSuspectNote } from '../results/merge.js';
-import type { CaseReport, RunReport, ShardReport } from './types.js';
+import { loadSplit } from './loadSplit.js';
+import type { CaseReport, RunReport } from './types.js';
 
 const VERDICT_MARK: Record<string, string> = {
   passed: 'PASS',
@@ -55,20 +56,6 @@ function caseBlock(c: CaseReport): string[] {
       `         shard ${s.shardId} paused for a lapsed lease: ${s.pauses!.map((p) => `${new Date(p.at).toISOString().slice(11, 23)} for ${fmt(p.ms / 1000)} s (${p.ended.replace('_', ' ')})`).join(', ')}; excluded from its duration and latency`,
     );
   return lines;
-}
-
-/** Each shard's connections (or rate) and the agent that ran it: where the plan put the load. */
-function loadSplit(c: CaseReport): string {
-  const open = c.shards.some((s) => s.load.rate > 0);
-  const share = (s: ShardReport) => (open ? s.load.rate : s.load.connections);
-  const total = c.shards.reduce((sum, s) => sum + share(s), 0) || 1;
-  return c.shards
-    .map((s) => {
-      const moved =
-        s.plannedAgentId && s.agentId !== s.plannedAgentId ? ` (planned ${s.plannedAgentId})` : '';
-      return `${s.agentId ?? 'no agent'}${moved} ${fmt(share(s))} ${open ? 'ops/s' : 'conn'} (${fmt((100 * share(s)) / total)}%)`;
-    })
-    .join(', ');
 }
 
 /** The limits a thermal case ran under (warning when not the reference) and general work done on a thermal agent. */
