@@ -13,6 +13,7 @@ import type { Msg } from '@nats-io/transport-node';
 import {
   PROTOCOL_VERSION,
   decodeReady,
+  generationOf,
   encode,
   type Ready,
   type RejectedMessages,
@@ -75,6 +76,9 @@ export class ReadyBarrier {
     if (isSettled(shard)) return { reason: 'shard already finished' };
     if (ready.attempt < shard.currentAttempt)
       return { reason: `superseded by attempt ${shard.currentAttempt}` };
+    // A delivery taken before a resume purged the earlier generation's shards.
+    if (generationOf(ready.attempt) < this.book.generation)
+      return { reason: `attempt ${ready.attempt} is of an earlier generation of the run` };
     const { grant } = shard;
     if (grant && grant.attempt !== ready.attempt && this.book.isLive(grant.agentId)) return WAIT;
     return undefined;

@@ -5,7 +5,7 @@
  * each has a result, is lost, or times out, moving those whose agent is lost.
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { ClusterSettings } from '../../shared/config/config.js';
 import {
   PROTOCOL_VERSION,
@@ -22,6 +22,7 @@ import { LeaseAndClock } from './leaseAndClock.js';
 import { ShardPlacer, type AgentView, type MessageOf } from './placement.js';
 import { ReadyBarrier } from './readyBarrier.js';
 import { ResultCollector, type FenceCounts } from './resultCollector.js';
+import { readResults } from './resultReader.js';
 import { RunBook } from './runBook.js';
 import { isSettled, type CaseRun } from './runState.js';
 import { shardMessage } from './shardMessage.js';
@@ -58,7 +59,7 @@ export class RunSession {
   private readonly placer: ShardPlacer;
   readonly journal: RunJournal;
   private readonly subscriptions: Subscription[] = [];
-  private stopResults?: () => void;
+  private stopResults?: () => Promise<void>;
 
   constructor(private readonly deps: SessionDeps) {
     const { cluster } = deps;
@@ -101,19 +102,9 @@ export class RunSession {
       this.listen(SUBJECTS.maxDeliveries(STREAMS.work), (msg) => void this.deadLetters.onMaxDeliveries(msg)),
     );
     this.lease.start();
-    // Results are read back from the runs stream, not a plain subscription: a result published
-    // while this connection was down is still read, and the stream is what a resume replays.
-    const consumer = await this.deps.js.consumers.get(STREAMS.runs, {
-      filter_subjects: SUBJECTS.resultsOf(runId),
-      ...(resultsAfterSeq !== undefined
-        ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: resultsAfterSeq + 1 }
-        : {}),
-    });
-    const messages = await consumer.consume({ expires: 2000 });
-    this.stopResults = () => void messages.close();
-    void (async () => {
-      for await (const m of messages) this.collector.onResult(m.subject, m.data);
-    })().catch((e) => this.deps.log(`result reader ended: ${(e as Error).message}`));
+    this.stopResults = await readResults({ ...this.deps, afterSeq: resultsAfterSeq }, (subject, data) =>
+      this.collector.onResult(subject, data),
+    );
   }
 
   private listen(subject: string, handle: (msg: Msg) => void): Subscription {
@@ -195,7 +186,7 @@ export class RunSession {
 
   async close(): Promise<void> {
     this.lease.stop();
-    this.stopResults?.();
+    await this.stopResults?.();
     for (const s of this.subscriptions) s.unsubscribe();
     await this.journal.flush();
   }

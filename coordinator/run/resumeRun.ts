@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type ClusterSettings, type StressConfig } from '../../shared/config/config.js';
 import { ClusterError, UsageError } from '../../shared/errors.js';
-import { STREAMS, type RunPlan } from '../../shared/protocol/index.js';
+import { STREAMS, SUBJECTS, type RunPlan } from '../../shared/protocol/index.js';
 import { isSuiteName, type SuiteName } from '../../shared/model/catalogue.js';
 import { startEmbeddedNats, startTargetChild, type EmbeddedCluster } from '../cluster/embedded.js';
 import { RunSession } from '../dispatch/runSession.js';
@@ -137,7 +137,7 @@ async function openSession(
   await session.open();
   for (const shard of rebuilt.newlySettled) session.journal.settled(shard);
   // Shards of the earlier generation still queued (or stuck after their last delivery) go.
-  await bus.jsm.streams.purge(STREAMS.work, { filter: `stampede.work.*.${runId}.*` }).catch(() => undefined);
+  await bus.jsm.streams.purge(STREAMS.work, { filter: SUBJECTS.shardsOf(runId) }).catch(() => undefined);
   await session.markRun('running', `resumed as generation ${rebuilt.generation}`);
   return session;
 }
