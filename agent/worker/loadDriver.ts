@@ -4,7 +4,8 @@
  * rate; latency measured from the intended start, so a slow target cannot hide behind coordinated
  * omission, and an operation with no free lane is counted as dropped rather than delayed). Both
  * stop on the request count, the duration (extended by thermal blocking and lease pauses), the hard
- * deadline, or once work runs again after a given number of heat-caused blocks.
+ * deadline, or once work runs again after a given number of heat-caused blocks (LoadEnd).
+ * callbackLoop.ts is the closed loop for an operation given in callback form.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
