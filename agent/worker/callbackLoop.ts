@@ -31,6 +31,7 @@ class CallbackLoop {
   }
 
   run(): void {
+    if (this.lanesLeft === 0) this.resolve();
     const lanes = Array.from({ length: this.bounds.lanes }, (_, slot) => new CallbackLane(this, slot));
     for (const lane of lanes) lane.next();
   }

@@ -206,3 +206,12 @@ test('operations that end inside `start` run iteratively, bounded exactly', asyn
   assert.equal(done.outcomes['5xx'], 200_000);
   assert.equal(done.ok, 0);
 });
+
+test('a shard with no lanes ends at once without sending', { timeout: 10_000 }, async () => {
+  const p = parts(0, { requests: 5 });
+  const from = performance.now();
+  await p.run();
+  await p.clients.close();
+  assert.equal(servedSince(from), 0);
+  assert.equal(p.recorder.finish().ops, 0);
+});
