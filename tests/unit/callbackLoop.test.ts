@@ -15,7 +15,7 @@ import { after, before, test } from 'node:test';
 import { LaneClients } from '../../agent/http/laneClients.js';
 import { userAgentOf } from '../../agent/http/outbound.js';
 import { createControlBlock, setBlocked, setConcurrencyPermille } from '../../agent/shm/controlBlock.js';
-import { STOP_REASONS, createStopWord, requestStop } from '../../agent/shm/stopWord.js';
+import { STOP_REASONS, createStopWord, requestStop, setPaused } from '../../agent/shm/stopWord.js';
 import { runCallbackLoop } from '../../agent/worker/callbackLoop.js';
 import { Gate } from '../../agent/worker/gate.js';
 import type { LoadBounds } from '../../agent/worker/loadDriver.js';
@@ -119,26 +119,33 @@ test('bounded by time: nothing is sent after the duration, and every request sen
   p.recorder.finish();
 });
 
-test('a closed gate sends nothing; the load phase is extended by the block and it is not latency', async () => {
-  const p = parts(3, { durationMs: 600 });
-  setBlocked(p.control, true);
-  const from = performance.now();
-  setTimeout(() => setBlocked(p.control, false), 1200);
-  const wall0 = Date.now();
-  await p.run();
-  const elapsed = Date.now() - wall0;
-  await p.clients.close();
-  const served = arrivals.filter((t) => t >= from);
-  assert.ok(served.length > 0, 'the load ran after the block');
-  assert.ok(Math.min(...served) - from >= 1100, `first request arrived at ${Math.min(...served) - from} ms`);
-  assert.equal(p.recorder.ops, served.length);
-  assert.ok(
-    elapsed >= 600 + p.gate.blockedMs() - 50,
-    `load phase ${elapsed} ms, blocked ${p.gate.blockedMs()}`,
-  );
-  assert.ok(p.recorder.histogram.maxValue / 1000 < 600, 'the block is not latency');
-  p.recorder.finish();
-});
+const HOLDS = {
+  'a thermal block': (p: ReturnType<typeof parts>, on: boolean) => setBlocked(p.control, on),
+  'a lease pause': (p: ReturnType<typeof parts>, on: boolean) => setPaused(p.stop, on),
+};
+
+for (const [name, hold] of Object.entries(HOLDS)) {
+  test(`${name} sends nothing; the load phase is extended by it and it is not latency`, async () => {
+    const p = parts(3, { durationMs: 600 });
+    hold(p, true);
+    const from = performance.now();
+    setTimeout(() => hold(p, false), 1200);
+    const wall0 = Date.now();
+    await p.run();
+    const elapsed = Date.now() - wall0;
+    await p.clients.close();
+    const served = arrivals.filter((t) => t >= from);
+    assert.ok(served.length > 0, 'the load ran after the hold');
+    const first = Math.min(...served) - from;
+    assert.ok(first >= 1100, `first request arrived at ${first} ms`);
+    assert.equal(p.recorder.ops, served.length);
+    const held = p.gate.blockedMs();
+    assert.ok(held >= 1000, `held ${held} ms`);
+    assert.ok(elapsed >= 600 + held - 50, `load phase ${elapsed} ms, held ${held} ms`);
+    assert.ok(p.recorder.histogram.maxValue / 1000 < 600, 'the hold is not latency');
+    p.recorder.finish();
+  });
+}
 
 test('a wait at the request gate inside an operation is taken out of its latency', async () => {
   const p = parts(1, { requests: 5 });
