@@ -7,27 +7,21 @@
  * `STAMPEDE_HTTP_PATH=raw` makes a request that would fall back fail instead (to prove it is used).
  */
 import type { Dispatcher } from 'undici';
+import type { OpDone } from '../../shared/model/scenario.js';
 import { isProtocolError } from './httpErrors.js';
 import { RawLane, type LaneCallback } from './rawLane.js';
 import { planRawRequest, type RawRequestPlan } from './rawRequest.js';
 
-export interface RawResponse {
-  status: number;
-  ok: boolean;
-  bytes: number;
-}
-
 /** One reusable completion per lane, so that an operation allocates no closure of its own. */
 class Completion {
-  resolve: (r: RawResponse) => void = () => undefined;
-  reject: (e: Error) => void = () => undefined;
+  done: OpDone = () => undefined;
   readonly callback: LaneCallback;
 
   constructor(owner: RawLanes, slot: number, isOk: (status: number) => boolean) {
     this.callback = (error, status, bytes) => {
-      if (error === null) return this.resolve({ status, ok: isOk(status), bytes });
+      if (error === null) return this.done(null, status, isOk(status), bytes);
       if (isProtocolError(error)) owner.handOver(slot);
-      this.reject(error);
+      this.done(error, 0, false, 0);
     };
   }
 }
@@ -94,15 +88,11 @@ export class RawLanes {
     this.lanes[slot].close();
   }
 
-  /** Sends the request `takes` accepted on lane `slot`. */
-  send(slot: number): Promise<RawResponse> {
+  /** Sends the request `takes` accepted on lane `slot`; `done` runs once with the answer or the error. */
+  start(slot: number, done: OpDone): void {
     const completion = this.completions[slot];
-    const bytes = (this.plan as { bytes: Buffer }).bytes;
-    return new Promise((resolve, reject) => {
-      completion.resolve = resolve;
-      completion.reject = reject;
-      this.lanes[slot].send(bytes, completion.callback);
-    });
+    completion.done = done;
+    this.lanes[slot].send((this.plan as { bytes: Buffer }).bytes, completion.callback);
   }
 
   close(): void {

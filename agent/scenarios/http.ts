@@ -66,7 +66,10 @@ export const httpScenario: Scenario = async (ctx) => {
       lanes.pathOf(path),
       lanes.userAgent,
     );
-    await ctx.runLoad((_, slot) => lanes.send(slot, request));
+    await ctx.runLoad(
+      (_, slot) => lanes.send(slot, request),
+      (_, slot, done) => lanes.start(slot, request, done),
+    );
   } finally {
     await lanes.close();
   }

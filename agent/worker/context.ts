@@ -9,6 +9,7 @@ import { intParam } from '../../shared/model/params.js';
 import type { Gate } from './gate.js';
 import type { TargetClient } from '../http/client.js';
 import { bindOutbound, type Outbound } from '../http/outbound.js';
+import { runCallbackLoop } from './callbackLoop.js';
 import { runClosedLoop, runOpenModel, timeOperation, type LoadBounds } from './loadDriver.js';
 import type { ShardRecorder } from './recorder.js';
 
@@ -50,8 +51,12 @@ export function createScenarioContext({
       return mustStop();
     },
     http: (request) => client.send(request),
-    runLoad: (op) =>
-      bounds.rate > 0 ? runOpenModel(op, bounds, gate, recorder) : runClosedLoop(op, bounds, gate, recorder),
+    runLoad: (op, start) =>
+      bounds.rate > 0
+        ? runOpenModel(op, bounds, gate, recorder)
+        : start
+          ? runCallbackLoop(start, bounds, gate, recorder)
+          : runClosedLoop(op, bounds, gate, recorder),
     async measure(op) {
       if (!gate.open(0, 1) && !(await gate.wait(0, 1, hardDeadline))) return false;
       if (mustStop()) return false;

@@ -4,7 +4,8 @@
  * rate; latency measured from the intended start, so a slow target cannot hide behind coordinated
  * omission, and an operation with no free lane is counted as dropped rather than delayed). Both
  * stop on the request count, the duration (extended by thermal blocking and lease pauses), the hard
- * deadline, or once work runs again after a given number of heat-caused blocks.
+ * deadline, or once work runs again after a given number of heat-caused blocks (LoadEnd).
+ * callbackLoop.ts is the closed loop for an operation given in callback form.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,10 +36,20 @@ export interface LoadBounds {
 export type Operation = (index: number, slot: number) => Promise<OpOutcome>;
 
 /**
+ * The outcome of an operation that failed with `error`, its error key recorded; undefined for a
+ * request the gate never let out (the shard stopped while it was blocked), which is not recorded
+ * at all, since nothing reached the target.
+ */
+export function failedOutcome(recorder: ShardRecorder, error: unknown): OutcomeClass | undefined {
+  if (error instanceof RequestGateClosed) return undefined;
+  recorder.error(errorCode(error));
+  return classifyError(error);
+}
+
+/**
  * Times one operation and records it; never throws. Takes the operation and its arguments
  * rather than a closure, so the request loop allocates nothing of its own per operation. Time its
- * requests waited at the gate is taken out of its latency; one the gate never let out (the shard
- * stopped while blocked) is not recorded at all, since nothing reached the target.
+ * requests waited at the gate is taken out of its latency.
  */
 export async function timeOperation(
   recorder: ShardRecorder,
@@ -47,7 +58,7 @@ export async function timeOperation(
   slot: number,
   intendedStart?: number,
 ): Promise<void> {
-  let outcome: OutcomeClass;
+  let outcome: OutcomeClass | undefined;
   let ok = false;
   let bytes = 0;
   const waits = recorder.laneWaits;
@@ -72,22 +83,53 @@ export async function timeOperation(
       outcome = result.status !== undefined ? classifyStatus(result.status) : ok ? '2xx' : 'other';
     }
   } catch (error) {
-    if (error instanceof RequestGateClosed) return;
-    outcome = classifyError(error);
-    recorder.error(errorCode(error));
+    outcome = failedOutcome(recorder, error);
+    if (outcome === undefined) return;
   }
   const end = performance.now();
   const gateWait = waits.of(slot) - waitedBefore;
   recorder.recordOp((end - (intendedStart ?? started) - gateWait) * 1000, outcome, ok, bytes, end);
 }
 
-/** True once the load has run again after `bounds.endAfterHeatBlocks` heat blocks counted from `from`. */
-function heatCyclesDone(bounds: LoadBounds, gate: Gate, from: number): boolean {
-  return (
-    bounds.endAfterHeatBlocks > 0 &&
-    gate.heatBlocks() - from >= bounds.endAfterHeatBlocks &&
-    !gate.isThermalBlocked()
-  );
+/**
+ * When a load is over: its request count, its duration (extended by the time held at the gate
+ * during the load), the hard deadline, or the heat cycles it was to run.
+ */
+export class LoadEnd {
+  /** Operations started so far (the closed loops count them here). */
+  issued = 0;
+  private readonly loadStart = Date.now();
+  /** Blocked time before the load (during set-up) does not extend it. */
+  private readonly blockedBefore: number;
+  private readonly heatBlocksBefore: number;
+
+  constructor(
+    private readonly bounds: LoadBounds,
+    private readonly gate: Gate,
+  ) {
+    this.blockedBefore = gate.blockedMs(this.loadStart);
+    this.heatBlocksBefore = gate.heatBlocks();
+  }
+
+  exhausted(): boolean {
+    return this.bounds.requests > 0 && this.issued >= this.bounds.requests;
+  }
+
+  pastEnd(): boolean {
+    const now = Date.now();
+    const { bounds, gate } = this;
+    return (
+      now >= bounds.hardDeadline ||
+      now >= this.loadStart + bounds.durationMs + gate.blockedMs(now) - this.blockedBefore ||
+      // Ends once the load may run again after `endAfterHeatBlocks` heat blocks.
+      (bounds.endAfterHeatBlocks > 0 &&
+        gate.heatBlocks() - this.heatBlocksBefore >= bounds.endAfterHeatBlocks &&
+        !gate.isThermalBlocked())
+    );
+  }
+
+  /** True once nothing more may start; also the `giveUp` of a lane waiting at the gate. */
+  readonly over = (): boolean => this.exhausted() || this.pastEnd();
 }
 
 export async function runClosedLoop(
@@ -96,30 +138,16 @@ export async function runClosedLoop(
   gate: Gate,
   recorder: ShardRecorder,
 ): Promise<void> {
-  const loadStart = Date.now();
-  // Blocked time before the load (during set-up) does not extend it.
-  const blockedBefore = gate.blockedMs(loadStart);
-  const heatBlocksBefore = gate.heatBlocks();
-  let issued = 0;
-  const exhausted = () => bounds.requests > 0 && issued >= bounds.requests;
-  const pastEnd = () => {
-    const now = Date.now();
-    return (
-      now >= bounds.hardDeadline ||
-      now >= loadStart + bounds.durationMs + gate.blockedMs(now) - blockedBefore ||
-      heatCyclesDone(bounds, gate, heatBlocksBefore)
-    );
-  };
-  const done = () => exhausted() || pastEnd();
+  const end = new LoadEnd(bounds, gate);
   const lane = async (slot: number) => {
-    while (!done()) {
+    while (!end.over()) {
       if (!gate.open(slot, bounds.lanes)) {
         // A throttled lane gives up once the other lanes finished the load.
-        if (!(await gate.wait(slot, bounds.lanes, bounds.hardDeadline, done))) return;
+        if (!(await gate.wait(slot, bounds.lanes, bounds.hardDeadline, end.over))) return;
         // Time and other lanes moved on while this one waited.
-        if (exhausted() || pastEnd()) return;
+        if (end.over()) return;
       }
-      await timeOperation(recorder, op, issued++, slot);
+      await timeOperation(recorder, op, end.issued++, slot);
     }
   };
   await Promise.all(Array.from({ length: bounds.lanes }, (_, slot) => lane(slot)));
@@ -135,21 +163,12 @@ export async function runOpenModel(
   const freeSlots = Array.from({ length: bounds.lanes }, (_, i) => bounds.lanes - 1 - i);
   const inFlight = new Set<Promise<void>>();
   let scheduleStart = performance.now();
-  const wallStart = Date.now();
-  const blockedBefore = gate.blockedMs(wallStart);
-  const heatBlocksBefore = gate.heatBlocks();
+  const end = new LoadEnd(bounds, gate);
   let next = 0;
   let dropped = 0;
   for (;;) {
     if (bounds.requests > 0 && next >= bounds.requests) break;
-    const nowWall = Date.now();
-    if (
-      nowWall >= bounds.hardDeadline ||
-      nowWall >= wallStart + bounds.durationMs + gate.blockedMs(nowWall) - blockedBefore ||
-      heatCyclesDone(bounds, gate, heatBlocksBefore)
-    )
-      break;
-    if (gate.stopReason() !== 0) break;
+    if (end.pastEnd() || gate.stopReason() !== 0) break;
     if (gate.isHeld()) {
       const blockedAt = performance.now();
       if (!(await gate.wait(0, 1, bounds.hardDeadline))) break;

@@ -35,6 +35,12 @@ export interface HttpResponse {
 /** What one timed operation reports; a bare number is an HTTP status (2xx/3xx count as ok). */
 export type OpOutcome = number | { status?: number; ok: boolean; bytes?: number };
 
+/** How an operation in callback form ends: an error, or its status, whether it counts as ok, and body bytes. */
+export type OpDone = (error: Error | null, status: number, ok: boolean, bytes: number) => void;
+
+/** Starts operation `index` on lane `slot`; calls `done` exactly once when it ends (possibly before returning). */
+export type OpStart = (index: number, slot: number, done: OpDone) => void;
+
 export interface ShardIdentity {
   runId: string;
   caseId: string;
@@ -64,8 +70,10 @@ export interface ScenarioContext {
    * open model at `load.rate` (latency measured from the intended start, dropped operations
    * counted), bounded by `load.requests` and `load.durationMs`. Every operation waits for the
    * thermal gate and is timed, classified and recorded. `slot` is stable per concurrent lane.
+   * `start`, when given, is the same operation in callback form: the closed loop then chains each
+   * lane's operations from their completions, without a promise per operation.
    */
-  runLoad(op: (index: number, slot: number) => Promise<OpOutcome>): Promise<void>;
+  runLoad(op: (index: number, slot: number) => Promise<OpOutcome>, start?: OpStart): Promise<void>;
   /** Times and records one operation outside `runLoad`; resolves false when the shard must stop. */
   measure(op: () => Promise<OpOutcome>): Promise<boolean>;
   /** Adds to a named counter (summed across shards). */
