@@ -33,7 +33,18 @@ export async function listAgents(
     agents.sort((a, b) => a.agentId.localeCompare(b.agentId));
     const now = Date.now();
     const rows = [
-      ['ID', 'HOST', 'CORES', 'THREADS', 'MEMORY', 'CPU', 'CAPABILITIES', 'PROTOCOL', 'LAST HEARTBEAT'],
+      [
+        'ID',
+        'HOST',
+        'CORES',
+        'THREADS',
+        'WEIGHT',
+        'MEMORY',
+        'CPU',
+        'CAPABILITIES',
+        'PROTOCOL',
+        'LAST HEARTBEAT',
+      ],
     ];
     for (const a of agents) {
       const age = now - a.heartbeatAt;
@@ -43,6 +54,7 @@ export async function listAgents(
         a.host,
         String(a.cores),
         String(a.threads),
+        String(a.weight ?? 1),
         `${(a.memoryBytes / 1024 ** 3).toFixed(1)} GiB`,
         a.cpuModel,
         a.capabilities.join(',') +
