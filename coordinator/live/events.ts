@@ -54,6 +54,8 @@ export interface CaseStateEvent {
   caseId: string;
   state: LiveCaseState;
   note?: string;
+  /** Its figures describe the load generator, not the target (see generator health in the README). */
+  generatorSaturated?: boolean;
 }
 
 export interface ProgressEvent {

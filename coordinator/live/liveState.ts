@@ -27,6 +27,7 @@ export interface CasePoint {
 export interface LiveCaseView extends LiveCase {
   state: LiveCaseState;
   note?: string;
+  generatorSaturated?: boolean;
   startedAtMs?: number;
   elapsedMs: number;
   requests: number;
@@ -190,7 +191,7 @@ export class LiveState {
       case 'case-state': {
         const c = this.caseOf(event.caseId);
         if (!c) return;
-        [c.state, c.note] = [event.state, event.note];
+        [c.state, c.note, c.generatorSaturated] = [event.state, event.note, event.generatorSaturated];
         if (event.state === 'running') c.startedAtMs ??= event.atMs;
         return;
       }

@@ -55,11 +55,18 @@ export class RunEvents {
     this.view.publish({ kind: 'run-started', atMs: this.now(), ...info, agents: info.agents ?? [] });
   }
 
-  private caseState(id: string, state: LiveCaseState, note?: string): void {
+  private caseState(id: string, state: LiveCaseState, note?: string, generatorSaturated?: boolean): void {
     const current = this.caseStates.get(id);
     if (current === state || (state === 'running' && current !== 'pending' && current !== undefined)) return;
     this.caseStates.set(id, state);
-    this.view.publish({ kind: 'case-state', atMs: this.now(), caseId: id, state, note });
+    this.view.publish({
+      kind: 'case-state',
+      atMs: this.now(),
+      caseId: id,
+      state,
+      note,
+      ...(generatorSaturated ? { generatorSaturated } : {}),
+    });
   }
 
   private agentState(agentId: string, state: LiveAgentState): void {
@@ -150,7 +157,7 @@ export class RunEvents {
     if (run.startedAt !== undefined) this.progress(run, judged);
     if (judged) {
       this.errors(id, judged.errors);
-      this.caseState(id, judged.verdict, judged.note);
+      this.caseState(id, judged.verdict, judged.note, judged.metrics.generatorSaturated);
     }
   }
 
@@ -159,7 +166,7 @@ export class RunEvents {
     for (const c of report.suites.flatMap((s) => s.testCases)) {
       for (const t of c.thermal) this.thermal(c.id, t.agentId, t);
       this.errors(c.id, c.errors);
-      this.caseState(c.id, c.verdict, c.note);
+      this.caseState(c.id, c.verdict, c.note, c.metrics.generatorSaturated);
     }
     for (const a of report.agents) {
       const { agentId, host, cores, threads, memoryBytes, cpuModel, platform, capabilities } = a;

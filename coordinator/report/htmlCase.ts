@@ -125,7 +125,7 @@ function shardsAndErrors(c: CaseReport): string {
 /** `index` numbers the case in report order; the page script finds its chart containers by it. */
 export function caseSection(c: CaseReport, index: number): string {
   return `<div class="panel case" id="case-${index}" data-case-id="${esc(c.id)}">
-<div class="case-head">${badge(c.verdict)}<h3><code>${esc(c.id)}</code></h3><span class="muted">${esc(c.title)}</span></div>
+<div class="case-head">${badge(c.verdict)}${c.metrics.generatorSaturated ? badge('failed', 'generator saturated') : ''}<h3><code>${esc(c.id)}</code></h3><span class="muted">${esc(c.title)}</span></div>
 ${c.note ? `<p class="note">${esc(c.note)}</p>` : ''}
 ${thresholds(c)}
 ${figures(c)}

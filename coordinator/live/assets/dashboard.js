@@ -58,7 +58,14 @@
         { 'data-case-id': id },
         cell(c.suite),
         h('td', {}, h('code', {}, id), c.note ? h('div', { class: 'note' }, c.note) : ''),
-        h('td', {}, badge(c.state)),
+        h(
+          'td',
+          {},
+          badge(c.state),
+          c.generatorSaturated
+            ? h('span', { class: 'badge v-failed', title: c.note ?? '' }, 'GENERATOR SATURATED')
+            : '',
+        ),
         h('td', {}, c.state === 'running' ? bar : ''),
         cell(c.requests, 'num'),
         cell(c.errors, 'num'),
