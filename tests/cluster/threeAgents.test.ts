@@ -182,7 +182,7 @@ test('coordinator agents lists the live agents; an agent of another protocol ver
     assert.match(
       listing.stdout,
       new RegExp(
-        `^${id}\\s+\\S+\\s+\\d+\\s+1\\s+[\\d.]+ GiB .*http\\s+${PROTOCOL_VERSION}\\s+[\\d.]+ s ago`,
+        `^${id}\\s+\\S+\\s+\\d+\\s+1\\s+1\\s+[\\d.]+ GiB .*http\\s+${PROTOCOL_VERSION}\\s+[\\d.]+ s ago`,
         'm',
       ),
     );
