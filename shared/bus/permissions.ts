@@ -46,6 +46,8 @@ export const COORDINATOR_PERMISSIONS: Permissions = {
   publish: [
     'stampede.>',
     '$JS.API.>',
+    // Acknowledging the results it has read from the runs stream.
+    `$JS.ACK.${STREAMS.runs}.>`,
     `$KV.${AGENTS_BUCKET}.>`,
     // Replies to agents' requests (ready, clock).
     '_INBOX.>',
