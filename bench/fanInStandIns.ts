@@ -84,7 +84,7 @@ async function play(
   );
   const offset = pong.now - (t0 + Date.now()) / 2;
   const reply = await nc.request(
-    SUBJECTS.ready(shard.runId),
+    SUBJECTS.ready(shard.runId, agentId),
     encode({ kind: 'shard.ready', ...fields, attempt: 1 }),
     {
       timeout: shard.timeoutMs,

@@ -54,7 +54,9 @@ export async function handshake(
     }
     try {
       clock ??= await measureClockOffset(deps.nc, shard.runId);
-      const reply = await deps.nc.request(SUBJECTS.ready(shard.runId), ready, { timeout: readyTimeoutMs });
+      const reply = await deps.nc.request(SUBJECTS.ready(shard.runId, deps.identity.agentId), ready, {
+        timeout: readyTimeoutMs,
+      });
       return { start: decodeStart(reply.data), offsetMs: clock.offsetMs };
     } catch (error) {
       // A garbled answer is a fault of the peer; timeouts, no responders and a lost connection pass.

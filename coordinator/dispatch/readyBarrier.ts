@@ -88,6 +88,9 @@ export class ReadyBarrier {
     let ready: Ready;
     try {
       ready = decodeReady(msg.data);
+      // Identity comes from the subject the agent was allowed to publish on, not the payload.
+      if (msg.subject.split('.').at(-1) !== ready.agentId)
+        throw new Error(`ready on ${msg.subject} claims agent ${ready.agentId}`);
     } catch (error) {
       this.rejected.record(msg.subject, error);
       return;

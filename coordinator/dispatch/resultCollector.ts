@@ -92,12 +92,12 @@ export class ResultCollector {
   private consider(shard: ShardRecord, result: ShardResult): void {
     const known = attemptOf(shard, result);
     // Results of an earlier generation were settled when the run was resumed. Before any ready,
-    // only an agent's refusal (a failed result) can arrive legitimately; after one, only the
-    // current attempt of the session that reported ready may report.
+    // only a refusal (a failed result) from the agent the shard is placed on can arrive
+    // legitimately; after one, only the current attempt of the session that reported ready may.
     const fenced =
       generationOf(result.attempt) < this.book.generation ||
       (shard.currentAttempt === 0
-        ? result.status !== 'failed'
+        ? result.status !== 'failed' || !placedOn(shard, result.agentId)
         : result.attempt !== shard.currentAttempt || known === undefined);
     if (fenced) {
       this.fenced.staleResults += 1;
@@ -138,6 +138,11 @@ const MAX_HISTORY = 7200;
 function recordSnapshot(shard: ShardRecord, snapshot: ProgressSnapshot): void {
   shard.history.push(snapshot);
   if (shard.history.length > MAX_HISTORY) shard.history = shard.history.filter((_, i) => i % 2 === 1);
+}
+
+/** Whether the shard's message waits on this agent's consumer (or was never placed: a test's book). */
+function placedOn(shard: ShardRecord, agentId: string): boolean {
+  return shard.placement === undefined || shard.placement.agentId === agentId;
 }
 
 function attemptOf(shard: ShardRecord, result: ShardResult): AttemptRecord | undefined {

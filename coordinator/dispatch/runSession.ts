@@ -97,7 +97,7 @@ export class RunSession {
     const { runId, resultsAfterSeq } = this.deps;
     this.subscriptions.push(
       this.listen(SUBJECTS.clock(runId), (msg) => this.lease.onClock(msg)),
-      this.listen(SUBJECTS.ready(runId), (msg) => this.barrier.onReady(msg)),
+      this.listen(SUBJECTS.readiesOf(runId), (msg) => this.barrier.onReady(msg)),
       this.listen(SUBJECTS.progressOf(runId), (msg) => this.collector.onProgress(msg.subject, msg.data)),
       this.listen(SUBJECTS.maxDeliveries(STREAMS.work), (msg) => void this.deadLetters.onMaxDeliveries(msg)),
     );

@@ -35,7 +35,7 @@ export function agentPermissions(agentId: string): Permissions {
       SUBJECTS.result('*', '*', agentId),
       SUBJECTS.progress('*', '*', agentId),
       // Requests to the coordinator.
-      SUBJECTS.ready('*'),
+      SUBJECTS.ready('*', agentId),
       SUBJECTS.clock('*'),
     ],
     subscribe: [`${agentInboxPrefix(agentId)}.>`, SUBJECTS.lease('*'), SUBJECTS.abort('*')],

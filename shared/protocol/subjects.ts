@@ -38,7 +38,9 @@ export const SUBJECTS = {
   progressOf: (runId: string) => `stampede.run.${runId}.progress.>`,
   lease: (runId: string) => `stampede.ctl.${runId}.lease`,
   abort: (runId: string) => `stampede.ctl.${runId}.abort`,
-  ready: (runId: string) => `stampede.ctl.${runId}.ready`,
+  /** The agent id is the last token, as on results: the coordinator checks the payload against it. */
+  ready: (runId: string, agentId: string) => `stampede.ctl.${runId}.ready.${agentId}`,
+  readiesOf: (runId: string) => `stampede.ctl.${runId}.ready.*`,
   clock: (runId: string) => `stampede.ctl.${runId}.clock`,
   maxDeliveries: (stream: string) => `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.*`,
 } as const;

@@ -85,7 +85,7 @@ test('ready requests are short and retried while the lease is fresh; a lapsed le
     },
   });
   // Ready requests are seen, and never answered.
-  nc.subscribe(SUBJECTS.ready(RUN), {
+  nc.subscribe(SUBJECTS.readiesOf(RUN), {
     callback: (_err, msg) => {
       readies.push({ at: Date.now(), ready: decodeReady(msg.data) });
     },

@@ -88,7 +88,7 @@ test('garbage on every subject is rejected and counted; coordinator and agent ke
   await coordinator.waitFor(/1 running, [1-9]\d* ops/, 30_000);
 
   let toCoordinator = 0;
-  toCoordinator += await flood('shard.ready', SUBJECTS.ready(runId));
+  toCoordinator += await flood('shard.ready', SUBJECTS.ready(runId, 'junk'));
   toCoordinator += await flood('clock.ping', SUBJECTS.clock(runId));
   toCoordinator += await flood('shard.progress', SUBJECTS.progress(runId, 'junk', 'junk'));
   toCoordinator += await flood('shard.result', SUBJECTS.result(runId, 'junk', 'junk'), true);

@@ -124,6 +124,8 @@ test('agent A cannot publish as agent B: the server refuses it and the coordinat
     // Taking B's shards: pulling from B's consumer, or making one of its own on B's subjects.
     `$JS.API.CONSUMER.MSG.NEXT.${STREAMS.work}.${consumerName('agent-b')}`,
     `$JS.API.CONSUMER.CREATE.${STREAMS.work}.${consumerName('agent-a')}.${SUBJECTS.workOf('agent-b')}`,
+    // Reporting ready in B's name.
+    SUBJECTS.ready(runId, 'agent-b'),
   ];
   rogue.publish(asB[0], encode(forged));
   rogue.publish(
@@ -178,13 +180,13 @@ test('a key cannot read another agent’s replies or the results, and strangers 
   const refused = watchRefusals(nc);
   nc.subscribe(`${agentInboxPrefix('agent-b')}.>`);
   nc.subscribe(SUBJECTS.resultsOf('*'));
-  nc.subscribe(SUBJECTS.ready('*'));
+  nc.subscribe(SUBJECTS.readiesOf('*'));
   await waitUntil(() => refused.length >= 3, 10_000, 'three subscription refusals');
   assert.deepEqual(
     refused.map((r) => `${r.operation} ${r.subject}`).sort(),
     [
       `subscription ${agentInboxPrefix('agent-b')}.>`,
-      `subscription ${SUBJECTS.ready('*')}`,
+      `subscription ${SUBJECTS.readiesOf('*')}`,
       `subscription ${SUBJECTS.resultsOf('*')}`,
     ].sort(),
   );

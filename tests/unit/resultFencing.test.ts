@@ -201,6 +201,18 @@ test('before any ready, only a failed result (an agent refusing the shard) is ac
   );
 });
 
+test('before any ready, a failed result from an agent the shard is not placed on is fenced', () => {
+  const { run, collector } = setup();
+  const shard = run.shards[0];
+  shard.placement = { agentId: 'agent-a', seq: 7, attemptBase: 0, moves: 0 };
+  deliver(collector, shard, { ...B2, attempt: 1, status: 'failed', note: 'forged refusal', ops: 0 });
+  assert.equal(acceptedOf(shard), undefined);
+  assert.equal(shard.state, 'pending');
+  assert.deepEqual(collector.counts(), { duplicateResults: 0, staleResults: 1 });
+  deliver(collector, shard, { ...A1, status: 'failed', note: 'scenario "x" is not installed', ops: 0 });
+  assert.equal(acceptedOf(shard)?.agentId, 'agent-a');
+});
+
 test('an aborted result is not accepted while the run goes on (a redelivery follows), but is when aborting', () => {
   const { book, run, collector } = setup();
   const [shard, other] = run.shards;
@@ -272,7 +284,7 @@ function barrierRun(isLive?: (agentId: string) => boolean) {
   const runId = `run-b${++runCounter}`;
   const parts = setup(runId, isLive);
   const barrier = new ReadyBarrier(parts.book, parts.rejected);
-  const sub = nc.subscribe(SUBJECTS.ready(runId), {
+  const sub = nc.subscribe(SUBJECTS.readiesOf(runId), {
     callback: (err, msg) => {
       if (!err) barrier.onReady(msg);
     },
@@ -295,7 +307,7 @@ function barrierRun(isLive?: (agentId: string) => boolean) {
       agentId,
       session,
     };
-    const reply = await nc.request(SUBJECTS.ready(runId), encode(message), { timeout });
+    const reply = await nc.request(SUBJECTS.ready(runId, agentId), encode(message), { timeout });
     return decodeStart(reply.data);
   };
   return { ...parts, runId, deadlineAt, ready, close: () => sub.unsubscribe() };
@@ -385,8 +397,22 @@ test('barrier: readies of a case not running or of an aborting run are refused; 
   assert.equal(b.run.shards[0].state, 'pending');
 
   await assert.rejects(
-    nc.request(SUBJECTS.ready(b.runId), new TextEncoder().encode('not json'), { timeout: 1000 }),
+    nc.request(SUBJECTS.ready(b.runId, 'agent-a'), new TextEncoder().encode('not json'), { timeout: 1000 }),
   );
   assert.equal(b.rejected.counts.get('malformed'), 1);
+  // A ready is taken under the agent id of its subject: one naming another agent gets no answer.
+  const forged: Ready = {
+    kind: 'shard.ready',
+    protocol: PROTOCOL_VERSION,
+    runId: b.runId,
+    shardId: b.run.shards[0].planned.shardId,
+    attempt: 1,
+    agentId: 'agent-b',
+    session: 'sess-b',
+  };
+  const rejectedBefore = b.rejected.total();
+  await assert.rejects(nc.request(SUBJECTS.ready(b.runId, 'agent-a'), encode(forged), { timeout: 1000 }));
+  assert.equal(b.rejected.total(), rejectedBefore + 1, 'the forged ready was counted as rejected');
+  assert.equal(b.run.shards[0].currentAttempt, 0, 'and granted nothing');
   b.close();
 });
