@@ -25,7 +25,7 @@ import { isSettled, type CaseRun, type ShardRecord } from './runState.js';
 /** The roster as placement sees it. */
 export interface AgentView {
   isLive(agentId: string): boolean;
-  /** When the agent stopped heartbeating, if it did during this watch. */
+  /** When the agent stopped heartbeating during this watch; undefined again once it is back. */
   lostSince(agentId: string): number | undefined;
   eligible(capability: Capability): EligibleAgent[];
 }
@@ -73,13 +73,8 @@ export class ShardPlacer {
     ]
       .filter(Boolean)
       .join('.');
-    const ack = await js.publish(
-      SUBJECTS.shard(agentId, runId, shardId),
-      encode(messageOf(shard, attemptBase)),
-      {
-        msgID,
-      },
-    );
+    const message = encode(messageOf(shard, attemptBase));
+    const ack = await js.publish(SUBJECTS.shard(agentId, runId, shardId), message, { msgID });
     shard.placement = {
       agentId,
       seq: ack.seq,
@@ -99,14 +94,11 @@ export class ShardPlacer {
     }
   }
 
+  /** Lost an ack wait after its last heartbeat (the roster marks it lost `missingAfterMs` after it). */
   private movable(agentId: string): boolean {
     const { agents, cluster } = this.deps;
     const since = agents.lostSince(agentId);
-    return (
-      !agents.isLive(agentId) &&
-      since !== undefined &&
-      Date.now() - since >= cluster.ackWaitMs - cluster.missingAfterMs
-    );
+    return since !== undefined && Date.now() - since >= cluster.ackWaitMs - cluster.missingAfterMs;
   }
 
   private async move(run: CaseRun, shard: ShardRecord, messageOf: MessageOf): Promise<void> {

@@ -4,7 +4,7 @@
  * the server replicates like the stream. Not an ordered consumer: that is a one-replica
  * ephemeral, and when the node holding it dies while the client reconnects to another, nats.js
  * 3.x keeps asking the dead consumer for its info and never recreates it, so no further result is
- * read (seen in the 3-node failover test about one run in three). A durable consumer has a leader
+ * read (the 3-node failover test failed so, once in eight runs here and once in CI). A durable consumer has a leader
  * again after an election. Each message is acknowledged once handled; one delivered again (its
  * ack lost in a failover) is known by its stream sequence and handled once.
  */

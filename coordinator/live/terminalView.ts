@@ -7,6 +7,7 @@
  * summary. `json`: every event as one JSON line on stdout (docs/live-progress.md).
  */
 import { createLogUpdate } from 'log-update';
+import { GENERATOR_SATURATED_MARK } from '../results/merge.js';
 import type { LiveEvent, LiveView } from './events.js';
 import { type LiveCaseView, type LiveSnapshot, LiveState } from './liveState.js';
 
@@ -40,16 +41,13 @@ function bar(fraction: number): string {
   return `[${'█'.repeat(full)}${'░'.repeat(BAR_WIDTH - full)}] ${String(Math.round(fraction * 100)).padStart(3)}%`;
 }
 
-/** The text report's mark for a case whose figures describe the generator. */
-const SATURATED = ' [GENERATOR SATURATED]';
-
 function caseLine(c: LiveCaseView): string {
   const head = `  ${MARK[c.state] ?? c.state} ${c.caseId}`;
   if (c.state === 'pending') return head;
   const figures = `${c.requests} ops · ${figure(c.rps)} ops/s · ${c.errors} err · p99 ${figure(c.p99Ms, 2)} ms`;
   return c.state === 'running'
     ? `${head}  ${bar(caseFraction(c))}  ${figures}`
-    : `${head}${c.generatorSaturated ? SATURATED : ''}  ${figures}${c.note ? ` — ${c.note}` : ''}`;
+    : `${head}${c.generatorSaturated ? GENERATOR_SATURATED_MARK : ''}  ${figures}${c.note ? ` — ${c.note}` : ''}`;
 }
 
 /** The TTY frame, a pure function of the state. */
@@ -125,7 +123,7 @@ export class TerminalView implements LiveView {
       case 'case-state':
         return s.cases[e.caseId]?.state === e.state
           ? undefined
-          : `case ${e.caseId}: ${e.state}${e.generatorSaturated ? SATURATED : ''}${e.note ? ` — ${e.note}` : ''}`;
+          : `case ${e.caseId}: ${e.state}${e.generatorSaturated ? GENERATOR_SATURATED_MARK : ''}${e.note ? ` — ${e.note}` : ''}`;
       case 'progress': {
         const last = this.lastPlainProgress.get(e.caseId);
         const shards = `${e.shards.done}/${e.shards.total} shards done, ${e.shards.running} running`;

@@ -3,7 +3,7 @@
  */
 import { isNamedCounter, namedMetricLines } from '../../shared/custom/namedMetrics.js';
 import { transportLine } from '../../shared/custom/transport.js';
-import { generatorSuspectNote } from '../results/merge.js';
+import { GENERATOR_SATURATED_MARK, generatorSuspectNote } from '../results/merge.js';
 import { loadSplit } from './loadSplit.js';
 import type { CaseReport, RunReport } from './types.js';
 
@@ -23,7 +23,7 @@ function latencyLine(l: CaseReport['metrics']['latency']): string {
 
 function caseBlock(c: CaseReport): string[] {
   const suspect = generatorSuspectNote(c.metrics);
-  const mark = suspect ? ' [GENERATOR SATURATED]' : '';
+  const mark = suspect ? GENERATOR_SATURATED_MARK : '';
   const lines = [`  [${VERDICT_MARK[c.verdict]}]${mark} ${c.name} — ${c.title}`];
   if (c.note) lines.push(`         note: ${c.note}`);
   for (const t of c.thresholds) {

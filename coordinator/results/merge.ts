@@ -40,6 +40,9 @@ export function mergeGenerator(reports: readonly (GeneratorHealth | undefined)[]
 }
 
 /** The note a case carries when its generator was saturated, or undefined when it kept up. */
+/** How the text report and the terminal mark a case whose figures describe the generator. */
+export const GENERATOR_SATURATED_MARK = ' [GENERATOR SATURATED]';
+
 export function generatorSuspectNote(metrics: MergedMetrics): string | undefined {
   const g = metrics.generator;
   if (!metrics.generatorSaturated || !g) return undefined;

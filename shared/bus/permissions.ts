@@ -24,8 +24,7 @@ export function agentPermissions(agentId: string): Permissions {
       '$JS.API.INFO',
       ...[STREAMS.work, STREAMS.runs, KV_STREAM].map((s) => `$JS.API.STREAM.INFO.${s}`),
       `$JS.API.CONSUMER.INFO.${STREAMS.work}.${work}`,
-      // Create its own work consumer: the filter is in the subject (the server checks the two
-      // agree), so an agent cannot make itself a consumer of another agent's shards.
+      // Create its own work consumer, on its own filter only: the create subject names both.
       `$JS.API.CONSUMER.CREATE.${STREAMS.work}.${work}.${SUBJECTS.workOf(agentId)}`,
       // Pull the shards placed on it, and settle their deliveries.
       `$JS.API.CONSUMER.MSG.NEXT.${STREAMS.work}.${work}`,

@@ -12,7 +12,7 @@ import type { ShardReport } from '../../coordinator/report/types.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import {
   FAST_CLUSTER,
-  runCoordinator,
+  loadWithAgents,
   startAgent,
   tempConfig,
   type RunningProcess,
@@ -40,23 +40,14 @@ async function splitRun() {
   await target?.close();
   target = await startCountingTarget();
   const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });
-  const run = await runCoordinator([
-    'load',
-    '--nats',
-    nats.url,
-    '--agents',
-    '2',
-    '--config',
+  const run = await loadWithAgents({
+    natsUrl: nats.url,
+    agents: 2,
     file,
-    '--url',
-    `${target.url}/`,
-    '--connections',
-    '8',
-    '--duration',
-    '2s',
-    '--reports-dir',
     dir,
-  ]);
+    url: `${target.url}/`,
+    extra: ['--connections', '8', '--duration', '2s'],
+  });
   assert.equal(run.code, 0, run.output);
   const report = readJsonReport(dir);
   const shards = report.suites[0].testCases[0].shards;

@@ -14,6 +14,7 @@ import { SUBJECTS } from '../../shared/protocol/index.js';
 import { startCountingTarget, type CountingTarget } from '../helpers/countingTarget.js';
 import {
   FAST_CLUSTER,
+  loadWithAgents,
   runCoordinator,
   startAgent,
   tempConfig,
@@ -37,22 +38,8 @@ after(async () => {
 });
 
 /** `coordinator load` on this file's cluster of agents, with a config file and a reports dir. */
-function loadOn(agents: number, file: string, dir: string, url: string, extra: string[] = []) {
-  return runCoordinator([
-    'load',
-    '--nats',
-    nats.url,
-    '--agents',
-    String(agents),
-    '--config',
-    file,
-    '--url',
-    url,
-    ...extra,
-    '--reports-dir',
-    dir,
-  ]);
-}
+const loadOn = (agents: number, file: string, dir: string, url: string, extra: string[] = []) =>
+  loadWithAgents({ natsUrl: nats.url, agents, file, dir, url, extra });
 
 test('a 3-agent run counts exactly the requests the target served', async () => {
   const { dir, file } = tempConfig({ cluster: FAST_CLUSTER });

@@ -108,6 +108,32 @@ export async function runCoordinator(
   return { code, output, stdout };
 }
 
+/** `coordinator load` on agents already up on `natsUrl`, with a config file and a reports dir. */
+export function loadWithAgents(options: {
+  natsUrl: string;
+  agents: number;
+  file: string;
+  dir: string;
+  url: string;
+  extra?: string[];
+}) {
+  const { natsUrl, agents, file, dir, url, extra = [] } = options;
+  return runCoordinator([
+    'load',
+    '--nats',
+    natsUrl,
+    '--agents',
+    String(agents),
+    '--config',
+    file,
+    '--url',
+    url,
+    ...extra,
+    '--reports-dir',
+    dir,
+  ]);
+}
+
 /** A temporary directory, and a config file in it layering `cluster` and `suites` over the defaults. */
 export function tempConfig(content: object): { dir: string; file: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'stampede-test-'));
